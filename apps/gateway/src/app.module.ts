@@ -1,0 +1,63 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { appDataSourceOptions } from '@hub/persistence';
+import { loggerOptions, maskingStream } from '@hub/platform';
+import { AuthModule } from './auth/auth.module';
+import { CentreLinkModule } from './centre-link/centre-link.module';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { ConsortiumModule } from './consortium/consortium.module';
+import { entities, migrations, SCHEMA } from './data-source';
+import { FhirExceptionFilter } from './fhir/fhir-exception.filter';
+import { FhirModule } from './fhir/fhir.module';
+import { HealthController } from './health/health.controller';
+import { ResultModule } from './result/result.module';
+
+/** The gateway: the hub's single public edge. */
+@Module({})
+export class GatewayModule {
+  static forConfig(config: GatewayConfig) {
+    @Global()
+    @Module({
+      providers: [{ provide: GATEWAY_CONFIG, useValue: config }],
+      exports: [GATEWAY_CONFIG],
+    })
+    class GatewayConfigModule {}
+
+    return {
+      module: GatewayModule,
+      imports: [
+        GatewayConfigModule,
+        LoggerModule.forRoot({
+          pinoHttp: [
+            {
+              ...loggerOptions('gateway', config.LOG_LEVEL),
+              // Log the path, not the query string: search parameters may carry identifiers.
+              serializers: {
+                req: (req: { method: string; url: string; id: unknown }) => ({
+                  id: req.id,
+                  method: req.method,
+                  path: req.url.split('?')[0],
+                }),
+              },
+              customLogLevel: (_req, res, error) =>
+                error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+            },
+            maskingStream(),
+          ],
+        }),
+        TypeOrmModule.forRoot(
+          appDataSourceOptions({ url: config.DATABASE_URL, schema: SCHEMA, entities, migrations }),
+        ),
+        ConsortiumModule,
+        CentreLinkModule,
+        AuthModule,
+        FhirModule,
+        ResultModule,
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: APP_FILTER, useClass: FhirExceptionFilter }],
+    };
+  }
+}

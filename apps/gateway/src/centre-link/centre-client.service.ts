@@ -1,0 +1,70 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { ClientProxyFactory, type ClientProxy, Transport } from '@nestjs/microservices';
+import { firstValueFrom, timeout } from 'rxjs';
+import {
+  type Centre,
+  type CentreHealthReply,
+  MessageNames,
+  type MessageName,
+  type ReportGetReply,
+  type ResultSubmitReply,
+  type ResultSubmitRequest,
+  centrePattern,
+} from '@hub/contracts';
+import { redisOptions } from '@hub/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+
+/**
+ * Request/reply with the centres over @nestjs/microservices (Redis transport). Every call has a
+ * deadline so a centre that is down gives a clear failure instead of a hung request.
+ */
+@Injectable()
+export class CentreClient implements OnModuleDestroy {
+  private readonly client: ClientProxy;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+    const { host, port, password, username, db } = redisOptions(config.REDIS_URL);
+    this.client = ClientProxyFactory.create({
+      transport: Transport.REDIS,
+      options: {
+        host,
+        port,
+        password,
+        username,
+        db,
+        retryAttempts: 0,
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+      },
+    });
+  }
+
+  health(centre: Centre, deadlineMs = 2000): Promise<CentreHealthReply> {
+    return this.send<CentreHealthReply>(centre, MessageNames.Health, {}, deadlineMs);
+  }
+
+  getReport(centre: Centre, reportId: string): Promise<ReportGetReply | null> {
+    return this.send<ReportGetReply | null>(centre, MessageNames.ReportGet, { reportId });
+  }
+
+  submitLabResults(request: ResultSubmitRequest): Promise<ResultSubmitReply> {
+    return this.send<ResultSubmitReply>('lab', MessageNames.ResultSubmit, request);
+  }
+
+  private send<T>(
+    centre: Centre,
+    message: MessageName,
+    payload: unknown,
+    deadlineMs = this.config.MESSAGE_TIMEOUT_MS,
+  ): Promise<T> {
+    return firstValueFrom(
+      this.client
+        .send<T>(centrePattern(this.config.REDIS_PREFIX, centre, message), payload)
+        .pipe(timeout(deadlineMs)),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.client.close();
+  }
+}

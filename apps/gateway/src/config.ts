@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { commonConfigSchema, configSchemas, parseConfig } from '@hub/platform';
+
+/** The demo signing key: refused when NODE_ENV=production. */
+export const DEMO_JWT_SECRET = 'demo-only-jwt-secret-change-me-in-production-0001';
+
+export const gatewayConfigSchema = commonConfigSchema
+  .extend({
+    PORT: configSchemas.port.default(3000),
+    /** Demo mode seeds and accepts the demo clients and users. Off in production. */
+    DEMO_MODE: configSchemas.bool.optional(),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+    OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60000).default(500),
+    /** Largest JSON body (FHIR resources and Bundles) the API accepts. */
+    JSON_BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(kb|mb)$/, 'must look like 512kb or 5mb')
+      .default('5mb'),
+    /** Centres to check in /health; all four by default. */
+    CENTRES: z
+      .string()
+      .default('lab,imaging,ecg,pathology')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(['lab', 'imaging', 'ecg', 'pathology']))),
+  })
+  .transform((config, ctx) => {
+    const production = config.NODE_ENV === 'production';
+    const demoMode = config.DEMO_MODE ?? !production;
+    if (production && demoMode) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEMO_MODE'],
+        message: 'demo mode cannot be used with NODE_ENV=production',
+      });
+    }
+    if (production && (!config.JWT_SECRET || config.JWT_SECRET === DEMO_JWT_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'a secret of your own is required with NODE_ENV=production',
+      });
+    }
+    return { ...config, DEMO_MODE: demoMode, JWT_SECRET: config.JWT_SECRET ?? DEMO_JWT_SECRET };
+  });
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+/** Injection token of the parsed gateway configuration. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return parseConfig(gatewayConfigSchema, env);
+}

@@ -1,0 +1,16 @@
+import { type DataSource } from 'typeorm';
+import { createAppDataSource, OutboxMessage } from '@hub/persistence';
+import { GatewayInit1763880000000 } from './migrations/1763880000000-GatewayInit';
+
+/** The gateway's own schema: the consortium record. */
+export const SCHEMA = 'gateway';
+
+export const migrations = [GatewayInit1763880000000];
+
+/** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */
+export const entities = [OutboxMessage];
+
+/** The gateway's DataSource (also used by the migrate and seed scripts). */
+export function buildDataSource(url: string): DataSource {
+  return createAppDataSource({ url, schema: SCHEMA, entities, migrations });
+}

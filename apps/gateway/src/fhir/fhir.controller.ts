@@ -1,0 +1,194 @@
+import { All, Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { type Request, type Response } from 'express';
+import { FhirError, type StoredResource } from '@hub/fhir';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { type Principal } from '../auth/principal';
+import { OutboxRelayService } from '../order/outbox-relay.service';
+import { capabilityStatement } from './capability-statement';
+import { scopeFor } from './fhir-access';
+import { FhirBundleService } from './fhir-bundle.service';
+import { type SearchQuery, FhirSearchService } from './fhir-search.service';
+import { FhirStore } from './fhir-store.service';
+import { FhirWriteService } from './fhir-write.service';
+import { supportedTypes } from './search-parameters';
+
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+/**
+ * FHIR R4 REST at /fhir: thin — unpack the request, call the store/intake, map the answer.
+ * Errors become OperationOutcomes in FhirExceptionFilter.
+ */
+@Controller('fhir')
+export class FhirController {
+  constructor(
+    private readonly store: FhirStore,
+    private readonly searchService: FhirSearchService,
+    private readonly writer: FhirWriteService,
+    private readonly bundles: FhirBundleService,
+    private readonly relay: OutboxRelayService,
+  ) {}
+
+  @Get('metadata')
+  metadata(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    response.type(FHIR_JSON);
+    return capabilityStatement(baseUrl(request), process.env.npm_package_version ?? '0.1.0');
+  }
+
+  @Post()
+  @HttpCode(200)
+  async bundle(
+    @Body() body: unknown,
+    @Req() request: Request,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    requireJson(request);
+    response.type(FHIR_JSON);
+    return this.bundles.process(body, principal, baseUrl(request));
+  }
+
+  @Post(':type')
+  async create(
+    @Param('type') type: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    checkType(type);
+    requireJson(request);
+    const outcome = await this.store.transaction((manager) =>
+      this.writer.create(manager, body, principal, type, type),
+    );
+    if (outcome.routed) this.relay.kick();
+    const resource = outcome.resource;
+    response.status(outcome.created ? 201 : 200);
+    response.setHeader(
+      'Location',
+      `${baseUrl(request)}/${type}/${resource.id}/_history/${resource.meta?.versionId}`,
+    );
+    setVersionHeaders(response, resource);
+    return resource;
+  }
+
+  @Post(':type/_search')
+  @HttpCode(200)
+  async searchPost(
+    @Param('type') type: string,
+    @Req() request: Request,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    checkType(type);
+    if (!request.is('application/x-www-form-urlencoded')) {
+      throw new FhirError(
+        415,
+        'not-supported',
+        'POST _search takes application/x-www-form-urlencoded parameters',
+      );
+    }
+    const form = request.body as Record<string, string | string[]>;
+    const query: SearchQuery = Object.entries(form).flatMap(([k, v]) =>
+      Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, String(v)]],
+    );
+    response.type(FHIR_JSON);
+    return this.searchService.search(
+      type,
+      [...queryOf(request), ...query],
+      scopeFor(principal),
+      baseUrl(request),
+    );
+  }
+
+  @Get(':type')
+  async search(
+    @Param('type') type: string,
+    @Req() request: Request,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    checkType(type);
+    response.type(FHIR_JSON);
+    return this.searchService.search(type, queryOf(request), scopeFor(principal), baseUrl(request));
+  }
+
+  @Get(':type/:id')
+  async read(
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    checkType(type);
+    const resource = await this.store.read(type, id, scopeFor(principal));
+    response.type(FHIR_JSON);
+    setVersionHeaders(response, resource);
+    return resource;
+  }
+
+  @Get(':type/:id/_history')
+  async history(
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Req() request: Request,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    checkType(type);
+    response.type(FHIR_JSON);
+    return this.store.history(type, id, scopeFor(principal), baseUrl(request));
+  }
+
+  @Get(':type/:id/_history/:versionId')
+  async vread(
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Param('versionId') versionId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    checkType(type);
+    const resource = await this.store.vread(type, id, versionId, scopeFor(principal));
+    response.type(FHIR_JSON);
+    setVersionHeaders(response, resource);
+    return resource;
+  }
+
+  /** Anything else under /fhir (update, delete, patch, operations) is not offered. */
+  @All('*path')
+  unsupported(@Req() request: Request): never {
+    throw new FhirError(
+      405,
+      'not-supported',
+      `${request.method} ${request.path} is not supported; see GET /fhir/metadata`,
+    );
+  }
+}
+
+function checkType(type: string): void {
+  if (!supportedTypes.includes(type)) {
+    throw FhirError.notFound(
+      `resource type "${type}" is not supported; supported: ${supportedTypes.join(', ')}`,
+    );
+  }
+}
+
+function requireJson(request: Request): void {
+  if (!request.is(['application/fhir+json', 'application/json'])) {
+    throw new FhirError(415, 'not-supported', 'the body must be application/fhir+json');
+  }
+}
+
+function baseUrl(request: Request): string {
+  return `${request.protocol}://${request.get('host') ?? 'localhost'}/fhir`;
+}
+
+function queryOf(request: Request): SearchQuery {
+  return [...new URL(request.originalUrl, 'http://local').searchParams.entries()];
+}
+
+function setVersionHeaders(response: Response, resource: StoredResource): void {
+  if (resource.meta?.versionId) response.setHeader('ETag', `W/"${resource.meta.versionId}"`);
+  if (resource.meta?.lastUpdated)
+    response.setHeader('Last-Modified', new Date(resource.meta.lastUpdated).toUTCString());
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { OrderIntakeService } from '../order/order-intake.service';
+import { OutboxRelayService } from '../order/outbox-relay.service';
+import { PatientService } from '../patient/patient.service';
+import { FhirBundleService } from './fhir-bundle.service';
+import { FhirController } from './fhir.controller';
+import { FhirSearchService } from './fhir-search.service';
+import { FhirStore } from './fhir-store.service';
+import { FhirWriteService } from './fhir-write.service';
+
+/**
+ * The consortium record and its FHIR API, with order intake and patient linking that write into it.
+ */
+@Module({
+  controllers: [FhirController],
+  providers: [
+    FhirStore,
+    FhirSearchService,
+    FhirWriteService,
+    FhirBundleService,
+    PatientService,
+    OrderIntakeService,
+    OutboxRelayService,
+  ],
+  exports: [FhirStore, FhirSearchService, OrderIntakeService, PatientService],
+})
+export class FhirModule {}

@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { ConfigError, closeOnSignals, createLogger, redactUrl } from '@hub/platform';
+import { mountQueueDashboard } from './admin/queue-dashboard';
+import { type GatewayConfig, loadGatewayConfig } from './config';
+import { GatewayModule } from './app.module';
+import { checkDependencies } from './startup-checks';
+
+async function bootstrap(): Promise<void> {
+  const log = createLogger('gateway');
+  let config: GatewayConfig;
+  try {
+    config = loadGatewayConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`gateway: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const problem = await checkDependencies(config);
+  if (problem) {
+    log.fatal(problem);
+    process.stderr.write(`gateway: ${problem}\n`);
+    process.exit(1);
+  }
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forConfig(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.useBodyParser('json', {
+    type: ['application/json', 'application/fhir+json'],
+    limit: config.JSON_BODY_LIMIT,
+  });
+  app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
+  const closeDashboard = mountQueueDashboard(app, config);
+  await app.listen(config.PORT, '0.0.0.0');
+  log.info(
+    {
+      port: config.PORT,
+      database: redactUrl(config.DATABASE_URL),
+      redis: redactUrl(config.REDIS_URL),
+      demo: config.DEMO_MODE,
+    },
+    'gateway listening',
+  );
+  const shutdown = async () => {
+    await closeDashboard();
+    await app.close();
+  };
+  closeOnSignals({ close: shutdown }, (message) => log.info(message));
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(
+    `gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,343 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Identifier, Reference, ServiceRequest, Task } from 'fhir/r4';
+import { type EntityManager } from 'typeorm';
+import {
+  CentreOrderQueue,
+  JobNames,
+  OrderPriorities,
+  bullPriority,
+  jobIds,
+} from '@hub/contracts';
+import {
+  FhirError,
+  Systems,
+  hasIdentifierType,
+  parseReference,
+  placerSystem,
+  typedIdentifier,
+} from '@hub/fhir';
+import { enqueueInOutbox } from '@hub/persistence';
+import {
+  ConsortiumService,
+  MEMBER_KINDS,
+  type OrganizationRecord,
+} from '../consortium/consortium.service';
+import { FhirStore } from '../fhir/fhir-store.service';
+import { PatientService } from '../patient/patient.service';
+import { OutboxRelayService } from './outbox-relay.service';
+
+export interface IntakeResult {
+  serviceRequest: ServiceRequest & { id: string };
+  task: Task & { id: string };
+  /** False when the placer number was already known: the existing order is returned. */
+  created: boolean;
+}
+
+/**
+ * Order intake (受理): validates a member clinic's ServiceRequest, links the patient, and writes the
+ * ServiceRequest, its Task and the routing outbox row in the caller's transaction. The same placer
+ * number from the same clinic returns the existing order and routes nothing twice. FHIR and (later)
+ * HL7 v2 orders come through here alike.
+ */
+@Injectable()
+export class OrderIntakeService {
+  constructor(
+    private readonly store: FhirStore,
+    private readonly consortium: ConsortiumService,
+    private readonly patients: PatientService,
+    private readonly relay: OutboxRelayService,
+  ) {}
+
+  /** Accepts an order in its own transaction and kicks the relay after commit. */
+  async submit(input: unknown, org: string): Promise<IntakeResult> {
+    const result = await this.store.transaction((manager) =>
+      this.accept(manager, input, org, 'ServiceRequest'),
+    );
+    if (result.created) this.relay.kick();
+    return result;
+  }
+
+  /**
+   * Accepts an order inside an existing transaction (Bundle processing). The caller kicks the
+   * relay after its commit.
+   * @param path where the request sits, for error expressions
+   */
+  async accept(
+    manager: EntityManager,
+    input: unknown,
+    org: string,
+    path: string,
+  ): Promise<IntakeResult> {
+    const requester = await this.consortium.organization(org, manager);
+    if (!requester || !MEMBER_KINDS.includes(requester.kind)) {
+      throw FhirError.forbidden(`organisation ${org} is not a member unit that can place orders`);
+    }
+    const request = validateShape(input, path);
+    checkRequester(request.requester, requester, path);
+
+    const placer = request.identifier?.find((i) => hasIdentifierType(i, 'PLAC'));
+    if (!placer?.value) {
+      throw FhirError.unprocessable(
+        `${path}.identifier: a placer order number (identifier with type PLAC) is required`,
+        [`${path}.identifier`],
+      );
+    }
+    const placerIdentifier: Identifier = { ...placer, system: placer.system ?? placerSystem(org) };
+
+    const existing = await this.findByPlacer(manager, org, placerIdentifier);
+    if (existing) return existing;
+
+    const item = await this.consortium.catalogueItem(request.code?.coding ?? [], manager);
+    if (!item) {
+      const given =
+        (request.code?.coding ?? [])
+          .map((c) => `${c.system ?? '(no system)'}|${c.code ?? ''}`)
+          .join(', ') || 'none';
+      throw FhirError.unprocessable(
+        `${path}.code: no orderable catalogue item matches ${given}`,
+        [`${path}.code`],
+        'code-invalid',
+      );
+    }
+    const centre = await this.consortium.centreOrganization(item.centre, manager);
+    if (!centre) throw new Error(`no organisation hosts the ${item.centre} centre`);
+
+    const priority = request.priority ?? 'routine';
+    const patientId = await this.resolveSubject(manager, request.subject, org, path);
+
+    const orderId = randomUUID();
+    const taskId = randomUUID();
+    const numberRows = await manager.query<Array<{ n: string }>>(
+      `SELECT nextval('gateway.order_number_seq')::text AS n`,
+    );
+    const orderNumber = `HUB${new Date().toISOString().slice(0, 10).replace(/-/g, '')}${numberRows[0].n.padStart(6, '0')}`;
+
+    const inserted = await manager.query<Array<{ order_id: string }>>(
+      `INSERT INTO gateway.service_order
+         (order_id, order_number, task_id, requester_org, placer_system, placer_value, patient_id, centre, code_system, code, priority, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'requested')
+       ON CONFLICT ON CONSTRAINT service_order_placer_unique DO NOTHING RETURNING order_id`,
+      [
+        orderId,
+        orderNumber,
+        taskId,
+        org,
+        placerIdentifier.system,
+        placerIdentifier.value,
+        patientId,
+        item.centre,
+        item.system,
+        item.code,
+        priority,
+      ],
+    );
+    if (inserted.length === 0) {
+      // A concurrent submission of the same placer number committed first.
+      const raced = await this.findByPlacer(manager, org, placerIdentifier);
+      if (raced) return raced;
+      throw FhirError.conflict(
+        `order ${placerIdentifier.value} is being submitted concurrently; retry`,
+      );
+    }
+
+    const now = new Date().toISOString();
+    const requesterRef: Reference = {
+      reference: `Organization/${requester.resourceId}`,
+      display: requester.name,
+    };
+    const centreRef: Reference = {
+      reference: `Organization/${centre.resourceId}`,
+      display: centre.name,
+    };
+    const otherIdentifiers = (request.identifier ?? []).filter(
+      (i) => i !== placer && !hasIdentifierType(i, 'FILL'),
+    );
+    const serviceRequestContent: ServiceRequest = {
+      ...request,
+      resourceType: 'ServiceRequest',
+      id: orderId,
+      meta: undefined,
+      identifier: [
+        placerIdentifier,
+        ...otherIdentifiers,
+        typedIdentifier('FILL', Systems.HubOrder, orderNumber),
+      ],
+      status: 'active',
+      intent: request.intent ?? 'order',
+      priority,
+      code: {
+        ...request.code,
+        coding: request.code?.coding,
+        text: request.code?.text ?? `${item.displayZh} ${item.display}`,
+      },
+      subject: { reference: `Patient/${patientId}` },
+      requester: requesterRef,
+      performer: [centreRef],
+      authoredOn: request.authoredOn ?? now,
+    };
+    const serviceRequest = await this.store.create(manager, serviceRequestContent, [org]);
+    const taskContent: Task = {
+      resourceType: 'Task',
+      id: taskId,
+      identifier: [{ system: Systems.HubOrder, value: orderNumber }],
+      basedOn: [{ reference: `ServiceRequest/${orderId}` }],
+      focus: { reference: `ServiceRequest/${orderId}` },
+      for: { reference: `Patient/${patientId}` },
+      status: 'requested',
+      intent: 'order',
+      priority,
+      code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill' }] },
+      authoredOn: now,
+      lastModified: now,
+      requester: requesterRef,
+      owner: centreRef,
+    };
+    const task = await this.store.create(manager, taskContent, [org]);
+    await enqueueInOutbox(
+      manager,
+      CentreOrderQueue[item.centre],
+      JobNames.OrderRoute,
+      {
+        orderId,
+        taskId,
+        centre: item.centre,
+        code: item.code,
+        priority,
+        requesterOrgId: org,
+        acceptedAt: now,
+        traceId: randomUUID(),
+      },
+      { jobId: jobIds.orderRoute(orderId), priority: bullPriority(priority) },
+    );
+    return { serviceRequest, task, created: true };
+  }
+
+  private async findByPlacer(
+    manager: EntityManager,
+    org: string,
+    placer: Identifier,
+  ): Promise<IntakeResult | undefined> {
+    const rows = await manager.query<Array<{ order_id: string; task_id: string }>>(
+      `SELECT order_id, task_id FROM gateway.service_order WHERE requester_org = $1 AND placer_system = $2 AND placer_value = $3`,
+      [org, placer.system, placer.value],
+    );
+    if (!rows[0]) return undefined;
+    const scope = { kind: 'orgs' as const, orgs: [org] };
+    const serviceRequest = await this.store.find<ServiceRequest & { id: string }>(
+      'ServiceRequest',
+      rows[0].order_id,
+      scope,
+      manager,
+    );
+    const task = await this.store.find<Task & { id: string }>(
+      'Task',
+      rows[0].task_id,
+      scope,
+      manager,
+    );
+    if (!serviceRequest || !task)
+      throw new Error(`order ${rows[0].order_id} is missing its FHIR resources`);
+    return { serviceRequest, task, created: false };
+  }
+
+  private async resolveSubject(
+    manager: EntityManager,
+    subject: Reference | undefined,
+    org: string,
+    path: string,
+  ): Promise<string> {
+    if (!subject)
+      throw FhirError.unprocessable(
+        `${path}.subject is required (a Patient reference or identifier)`,
+        [`${path}.subject`],
+      );
+    if (subject.reference) {
+      const ref = parseReference(subject.reference);
+      if (!ref || ref.type !== 'Patient') {
+        throw FhirError.unprocessable(`${path}.subject must reference a Patient`, [
+          `${path}.subject`,
+        ]);
+      }
+      const patient = await this.store.find(
+        'Patient',
+        ref.id,
+        { kind: 'orgs', orgs: [org] },
+        manager,
+      );
+      if (!patient)
+        throw FhirError.unprocessable(`${path}.subject: Patient/${ref.id} is not known`, [
+          `${path}.subject`,
+        ]);
+      return ref.id;
+    }
+    if (subject.identifier) {
+      const link = await this.patients.linkByIdentifier(
+        manager,
+        subject.identifier,
+        org,
+        `${path}.subject.identifier`,
+      );
+      return link.patient.id;
+    }
+    throw FhirError.unprocessable(`${path}.subject needs a reference or an identifier`, [
+      `${path}.subject`,
+    ]);
+  }
+}
+
+function validateShape(input: unknown, path: string): ServiceRequest {
+  if (
+    typeof input !== 'object' ||
+    input === null ||
+    (input as { resourceType?: unknown }).resourceType !== 'ServiceRequest'
+  ) {
+    throw FhirError.badRequest(`${path}: expected a ServiceRequest resource`, [path]);
+  }
+  const request = input as ServiceRequest;
+  if (request.status !== undefined && request.status !== 'active') {
+    throw FhirError.unprocessable(
+      `${path}.status must be "active" for a new order (got "${String(request.status)}")`,
+      [`${path}.status`],
+    );
+  }
+  if (
+    request.intent !== undefined &&
+    request.intent !== 'order' &&
+    request.intent !== 'original-order'
+  ) {
+    throw FhirError.unprocessable(`${path}.intent must be "order"`, [`${path}.intent`]);
+  }
+  if (
+    request.priority !== undefined &&
+    !(OrderPriorities as readonly string[]).includes(request.priority)
+  ) {
+    throw FhirError.unprocessable(`${path}.priority must be one of ${OrderPriorities.join(', ')}`, [
+      `${path}.priority`,
+    ]);
+  }
+  if (request.identifier !== undefined && !Array.isArray(request.identifier)) {
+    throw FhirError.badRequest(`${path}.identifier must be an array`, [`${path}.identifier`]);
+  }
+  if (request.code?.coding !== undefined && !Array.isArray(request.code.coding)) {
+    throw FhirError.badRequest(`${path}.code.coding must be an array`, [`${path}.code.coding`]);
+  }
+  return request;
+}
+
+/** The requester, when given, must be the caller's own organisation. */
+function checkRequester(
+  requester: Reference | undefined,
+  org: OrganizationRecord,
+  path: string,
+): void {
+  if (!requester) return;
+  const ref = parseReference(requester.reference);
+  const byReference = ref?.type === 'Organization' && ref.id === org.resourceId;
+  const byIdentifier = requester.identifier?.value === org.code;
+  if (!byReference && !byIdentifier) {
+    throw FhirError.forbidden(
+      `${path}.requester must be your own organisation (Organization/${org.resourceId})`,
+    );
+  }
+}

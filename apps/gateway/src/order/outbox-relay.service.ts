@@ -1,0 +1,52 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type DataSource } from 'typeorm';
+import { CentreOrderQueue, Centres, type QueueName } from '@hub/contracts';
+import { type JobSink, OutboxRelay } from '@hub/persistence';
+import { createQueue, type TypedQueue } from '@hub/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+
+/** Relays the gateway's outbox (routed orders) to the centres' queues. */
+@Injectable()
+export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(OutboxRelayService.name);
+  private readonly queues: Array<TypedQueue<QueueName>>;
+  private readonly relay: OutboxRelay;
+
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.queues = Centres.map((centre) =>
+      createQueue(CentreOrderQueue[centre], config.REDIS_URL, config.REDIS_PREFIX),
+    );
+    const sinks: Partial<Record<QueueName, JobSink>> = {};
+    for (const queue of this.queues) sinks[queue.name] = queue.queue;
+    let lastError = '';
+    this.relay = new OutboxRelay(dataSource, sinks, config.OUTBOX_POLL_MS, (error) => {
+      const message = String(error);
+      if (message !== lastError) this.logger.error(`outbox relay failed: ${message}`);
+      lastError = message;
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  /** Relays now instead of at the next poll (after an order commits). */
+  kick(): void {
+    this.relay.kick();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.relay.stop();
+    await Promise.all(this.queues.map((queue) => queue.close()));
+  }
+}

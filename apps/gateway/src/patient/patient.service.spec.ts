@@ -1,0 +1,51 @@
+import { FhirError } from '@hub/fhir';
+import { validatePatientIdentifiers } from './patient.service';
+
+const residentId = (value: string) => ({ system: 'urn:oid:2.16.156.10011.1.3', value });
+
+describe('validatePatientIdentifiers', () => {
+  it('accepts a valid 居民身份证号 and upper-cases its check character', () => {
+    expect(
+      validatePatientIdentifiers(
+        [residentId('11010519491231002x')],
+        'CLINIC-A',
+        'Patient.identifier',
+      ),
+    ).toEqual([residentId('11010519491231002X')]);
+  });
+
+  it('names the field of an invalid identity number', () => {
+    try {
+      validatePatientIdentifiers(
+        [{ system: 'urn:hub:mrn:CLINIC-A', value: 'M1' }, residentId('110105194912310021')],
+        'CLINIC-A',
+        'Patient.identifier',
+      );
+      throw new Error('expected a FhirError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(FhirError);
+      expect((error as FhirError).status).toBe(422);
+      expect((error as FhirError).expression).toEqual(['Patient.identifier[1].value']);
+    }
+  });
+
+  it("refuses another member's MRN system", () => {
+    expect(() =>
+      validatePatientIdentifiers(
+        [{ system: 'urn:hub:mrn:CLINIC-B', value: 'M1' }],
+        'CLINIC-A',
+        'Patient.identifier',
+      ),
+    ).toThrow(/own organisation/);
+  });
+
+  it('requires an identifier that links the patient', () => {
+    expect(() =>
+      validatePatientIdentifiers(
+        [{ system: 'urn:other', value: 'x' }],
+        'CLINIC-A',
+        'Patient.identifier',
+      ),
+    ).toThrow(/needs a 居民身份证号/);
+  });
+});

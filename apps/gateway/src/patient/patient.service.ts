@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import type { Identifier, Patient } from 'fhir/r4';
+import { type EntityManager } from 'typeorm';
+import { FhirError, mrnSystem } from '@hub/fhir';
+import { RESIDENT_ID_SYSTEM, checkResidentId, normalizeResidentId } from '@hub/identity';
+import { FhirStore } from '../fhir/fhir-store.service';
+
+export interface PatientLink {
+  patient: Patient & { id: string };
+  created: boolean;
+}
+
+/**
+ * Patients and their identifiers: the 居民身份证号 links a person across every member; a member's
+ * MRN links within that member. Submitting a patient whose identifier is already known links to
+ * the existing record (adding the new identifiers and the submitting member as an owner) instead of
+ * creating a duplicate.
+ */
+@Injectable()
+export class PatientService {
+  constructor(private readonly store: FhirStore) {}
+
+  /**
+   * Validates the identifiers of a submitted patient, then links or creates it.
+   * @param path where the patient sits in the request, for error expressions (`Patient`, `Bundle.entry[0].resource`)
+   */
+  async createOrLink(
+    manager: EntityManager,
+    input: Patient,
+    org: string,
+    path = 'Patient',
+  ): Promise<PatientLink> {
+    const identifiers = validatePatientIdentifiers(
+      input.identifier ?? [],
+      org,
+      `${path}.identifier`,
+    );
+    const existingId = await this.findByIdentifiers(manager, identifiers);
+    if (existingId) {
+      const current = await this.store.lockForUpdate<Patient & { id: string }>(
+        manager,
+        'Patient',
+        existingId,
+      );
+      if (!current) throw new Error(`patient_identifier points at missing Patient/${existingId}`);
+      const known = new Set((current.identifier ?? []).map(identifierKey));
+      const added = identifiers.filter((i) => !known.has(identifierKey(i)));
+      const updated = await this.store.update(
+        manager,
+        { ...current, identifier: [...(current.identifier ?? []), ...added] },
+        [org],
+      );
+      await this.indexIdentifiers(manager, updated.id, added);
+      return { patient: updated, created: false };
+    }
+    const { id: _ignored, meta: _meta, ...content } = input;
+    const created = await this.store.create(
+      manager,
+      { ...content, resourceType: 'Patient' as const, identifier: identifiers },
+      [org],
+    );
+    await this.indexIdentifiers(manager, created.id, identifiers);
+    return { patient: created, created: true };
+  }
+
+  /** Resolves a logical reference by identifier, creating a minimal patient when none is known. */
+  async linkByIdentifier(
+    manager: EntityManager,
+    identifier: Identifier,
+    org: string,
+    path: string,
+  ): Promise<PatientLink> {
+    return this.createOrLink(
+      manager,
+      { resourceType: 'Patient', identifier: [identifier] },
+      org,
+      path,
+    );
+  }
+
+  /** Makes `org` an owner of the patient (a member that orders for this patient sees them). */
+  async addOwner(manager: EntityManager, patientId: string, org: string): Promise<void> {
+    await manager.query(
+      `UPDATE gateway.fhir_resource SET owner_orgs = array_append(owner_orgs, $3)
+       WHERE resource_type = $1 AND id = $2 AND NOT ($3 = ANY(owner_orgs))`,
+      ['Patient', patientId, org],
+    );
+  }
+
+  private async findByIdentifiers(
+    manager: EntityManager,
+    identifiers: Identifier[],
+  ): Promise<string | undefined> {
+    for (const identifier of identifiers) {
+      const rows = await manager.query<Array<{ patient_id: string }>>(
+        `SELECT patient_id FROM gateway.patient_identifier WHERE system = $1 AND value = $2`,
+        [identifier.system, identifier.value],
+      );
+      if (rows[0]) return rows[0].patient_id;
+    }
+    return undefined;
+  }
+
+  private async indexIdentifiers(
+    manager: EntityManager,
+    patientId: string,
+    identifiers: Identifier[],
+  ): Promise<void> {
+    for (const identifier of identifiers) {
+      await manager.query(
+        `INSERT INTO gateway.patient_identifier (system, value, patient_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [identifier.system, identifier.value, patientId],
+      );
+    }
+  }
+}
+
+/**
+ * Checks a patient's identifiers: every 居民身份证号 must pass GB 11643; an MRN must be in the
+ * submitting member's own system; at least one of the two is required. Returns them normalised.
+ */
+export function validatePatientIdentifiers(
+  identifiers: Identifier[],
+  org: string,
+  path: string,
+): Identifier[] {
+  const ownMrn = mrnSystem(org);
+  let linking = 0;
+  const result = identifiers.map((identifier, index) => {
+    const where = `${path}[${index}]`;
+    if (!identifier.system || !identifier.value) {
+      throw FhirError.unprocessable(`${where} needs both system and value`, [where]);
+    }
+    if (identifier.system === RESIDENT_ID_SYSTEM) {
+      const check = checkResidentId(identifier.value.trim());
+      if (!check.valid) {
+        throw FhirError.unprocessable(
+          `${where}.value is not a valid 居民身份证号 (resident identity number): ${check.reason}`,
+          [`${where}.value`],
+        );
+      }
+      linking++;
+      return { ...identifier, value: normalizeResidentId(identifier.value) };
+    }
+    if (identifier.system.startsWith('urn:hub:mrn:')) {
+      if (identifier.system !== ownMrn) {
+        throw FhirError.unprocessable(
+          `${where}.system: an MRN must use your own organisation's system ${ownMrn}`,
+          [`${where}.system`],
+        );
+      }
+      linking++;
+    }
+    return identifier;
+  });
+  if (linking === 0) {
+    throw FhirError.unprocessable(
+      `${path}: the patient needs a 居民身份证号 (system ${RESIDENT_ID_SYSTEM}) or your MRN (system ${ownMrn})`,
+      [path],
+    );
+  }
+  return result;
+}
+
+function identifierKey(identifier: Identifier): string {
+  return `${identifier.system}|${identifier.value}`;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { FhirModule } from '../fhir/fhir.module';
+import { LabResultController } from './lab-result.controller';
+import { ResultIntakeService } from './result-intake.service';
+import { ResultProcessor } from './result.processor';
+
+@Module({
+  imports: [FhirModule],
+  controllers: [LabResultController],
+  providers: [ResultIntakeService, ResultProcessor],
+})
+export class ResultModule {}

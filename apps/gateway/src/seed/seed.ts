@@ -1,0 +1,138 @@
+import type { Organization } from 'fhir/r4';
+import { type DataSource, type EntityManager } from 'typeorm';
+import { type DemoOrganization, demoCatalogue, demoOrganizations } from '@hub/consortium';
+import { Systems } from '@hub/fhir';
+import { hashSecret } from '../auth/password';
+import { type Role } from '../auth/principal';
+
+export const DEMO_PASSWORD = 'demo-password';
+
+/** Demo API clients (member systems): client id, secret, organisation, roles. */
+export const demoClients: Array<{ clientId: string; secret: string; org: string; roles: Role[] }> =
+  [
+    { clientId: 'clinic-a', secret: 'clinic-a-secret', org: 'CLINIC-A', roles: ['clinic-system'] },
+    { clientId: 'clinic-b', secret: 'clinic-b-secret', org: 'CLINIC-B', roles: ['clinic-system'] },
+    { clientId: 'lab-analyser', secret: 'lab-analyser-secret', org: 'LAB', roles: ['lab-tech'] },
+  ];
+
+/** Demo users (people), all with password `demo-password`. */
+export const demoUsers: Array<{ username: string; name: string; org: string; roles: Role[] }> = [
+  { username: 'radiologist', name: '王影像 (radiologist)', org: 'IMAGING', roles: ['radiologist'] },
+  { username: 'cardiologist', name: '李心电 (cardiologist)', org: 'ECG', roles: ['cardiologist'] },
+  { username: 'labtech', name: '赵检验 (lab technician)', org: 'LAB', roles: ['lab-tech'] },
+  { username: 'labdoc', name: '钱检验医师 (lab physician)', org: 'LAB', roles: ['lab-doctor'] },
+  {
+    username: 'pathologist',
+    name: '孙病理 (pathologist)',
+    org: 'PATHOLOGY',
+    roles: ['pathologist'],
+  },
+  {
+    username: 'clinic-a-doctor',
+    name: '周医生 (Dongling THC doctor)',
+    org: 'CLINIC-A',
+    roles: ['clinic-doctor'],
+  },
+  { username: 'itops', name: '吴运维 (IT operations)', org: 'HUB', roles: ['it-ops'] },
+  { username: 'admin', name: '郑管理员 (administrator)', org: 'HUB', roles: ['admin'] },
+];
+
+/** The FHIR id of an organisation: its code in lower case (`Organization/clinic-a`). */
+export function organizationResourceId(code: string): string {
+  return code.toLowerCase();
+}
+
+/**
+ * Seeds the demo consortium: organisations (table + FHIR Organization), the catalogue with its
+ * routing, and in demo mode the demo clients and users. Idempotent: what exists is left alone.
+ */
+export async function seedDemo(
+  dataSource: DataSource,
+  options: { demo: boolean },
+): Promise<{ created: boolean }> {
+  return dataSource.transaction(async (manager) => {
+    const existing = await manager.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM gateway.organization`,
+    );
+    const created = existing[0].n === 0;
+    for (const org of demoOrganizations) await seedOrganization(manager, org);
+    for (const item of demoCatalogue) {
+      await manager.query(
+        `INSERT INTO gateway.catalogue_item (system, code, display, display_zh, centre, price, turnaround_minutes, members)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        [
+          item.system,
+          item.code,
+          item.display,
+          item.displayZh,
+          item.centre,
+          item.price,
+          JSON.stringify(item.turnaroundMinutes),
+          item.members ? JSON.stringify(item.members) : null,
+        ],
+      );
+    }
+    if (options.demo) {
+      for (const client of demoClients) {
+        await manager.query(
+          `INSERT INTO gateway.api_client (client_id, secret_hash, org_code, roles) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+          [client.clientId, await hashSecret(client.secret), client.org, client.roles],
+        );
+      }
+      for (const user of demoUsers) {
+        await manager.query(
+          `INSERT INTO gateway.app_user (username, password_hash, display_name, org_code, roles) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+          [user.username, await hashSecret(DEMO_PASSWORD), user.name, user.org, user.roles],
+        );
+      }
+    }
+    return { created };
+  });
+}
+
+async function seedOrganization(manager: EntityManager, org: DemoOrganization): Promise<void> {
+  const id = organizationResourceId(org.code);
+  const inserted = await manager.query<unknown[]>(
+    `INSERT INTO gateway.organization (code, resource_id, name, name_en, kind, part_of, centre)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING code`,
+    [org.code, id, org.name, org.nameEn, org.kind, org.partOf ?? null, org.centre ?? null],
+  );
+  if (inserted.length === 0) return;
+  const resource: Organization = {
+    resourceType: 'Organization',
+    id,
+    meta: { versionId: '1', lastUpdated: new Date().toISOString() },
+    identifier: [{ system: Systems.HubOrganization, value: org.code }],
+    active: true,
+    type: [{ coding: [{ system: 'urn:hub:organization-kind', code: org.kind }] }],
+    name: org.name,
+    alias: [org.nameEn],
+    ...(org.partOf
+      ? { partOf: { reference: `Organization/${organizationResourceId(org.partOf)}` } }
+      : {}),
+  };
+  // Written through SQL here (not FhirStore) so the seed runs without the Nest container.
+  await manager.query(
+    `INSERT INTO gateway.fhir_resource (resource_type, id, version_id, last_updated, content, owner_orgs) VALUES ('Organization', $1, 1, now(), $2, '{}')`,
+    [id, JSON.stringify(resource)],
+  );
+  await manager.query(
+    `INSERT INTO gateway.fhir_resource_history (resource_type, id, version_id, last_updated, content) VALUES ('Organization', $1, 1, now(), $2)`,
+    [id, JSON.stringify(resource)],
+  );
+  await manager.query(
+    `INSERT INTO gateway.fhir_search_token (resource_type, resource_id, param, system, value) VALUES
+       ('Organization', $1, '_id', NULL, $1), ('Organization', $1, 'identifier', $2, $3)`,
+    [id, Systems.HubOrganization, org.code],
+  );
+  await manager.query(
+    `INSERT INTO gateway.fhir_search_string (resource_type, resource_id, param, value) VALUES ('Organization', $1, 'name', $2), ('Organization', $1, 'name', $3)`,
+    [id, org.name.toLowerCase(), org.nameEn.toLowerCase()],
+  );
+  if (org.partOf) {
+    await manager.query(
+      `INSERT INTO gateway.fhir_search_reference (resource_type, resource_id, param, target_type, target_id) VALUES ('Organization', $1, 'partof', 'Organization', $2)`,
+      [id, organizationResourceId(org.partOf)],
+    );
+  }
+}

@@ -1,0 +1,42 @@
+// Three projects: unit specs beside the code, integration specs against the real PostgreSQL and
+// Redis, and end-to-end specs that start the real apps. See docs/architecture.md ("Tests").
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    // Keep `import()` as a real dynamic import so ESM-only clients (fhir-kit-client) load.
+    module: { type: 'commonjs', ignoreDynamic: true },
+  },
+];
+const moduleNameMapper = {
+  '^@hub/(contracts|platform|persistence|fhir|identity|consortium|centre)$':
+    '<rootDir>/libs/$1/src',
+};
+const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+    },
+  ],
+};

@@ -1,0 +1,288 @@
+import { type Centre } from '@hub/contracts';
+import { type AnalyteDefinition, type CatalogueItem } from './catalogue';
+
+/**
+ * The demo consortium (演示医共体) seeded by `npm start` and used by the tests. Every number here is
+ * a configurable default of the demo, not a rule: a real consortium loads its own organisations,
+ * catalogue, prices, turnaround targets and reference ranges.
+ */
+
+export type OrganizationKind =
+  'consortium' | 'lead-hospital' | 'centre' | 'township' | 'community' | 'village' | 'hub';
+
+export interface DemoOrganization {
+  /** Organisation identifier, also its HL7 facility name (MSH-4 / MSH-6). */
+  code: string;
+  name: string;
+  nameEn: string;
+  kind: OrganizationKind;
+  partOf?: string;
+  centre?: Centre;
+}
+
+export const CONSORTIUM_CODE = 'CONSORTIUM';
+
+export const demoOrganizations: DemoOrganization[] = [
+  {
+    code: CONSORTIUM_CODE,
+    name: '青山县紧密型县域医共体',
+    nameEn: 'Qingshan County Medical Consortium',
+    kind: 'consortium',
+  },
+  {
+    code: 'LEAD',
+    name: '青山县人民医院',
+    nameEn: "Qingshan County People's Hospital",
+    kind: 'lead-hospital',
+    partOf: CONSORTIUM_CODE,
+  },
+  {
+    code: 'LAB',
+    name: '医共体医学检验中心',
+    nameEn: 'Consortium Laboratory Centre',
+    kind: 'centre',
+    partOf: 'LEAD',
+    centre: 'lab',
+  },
+  {
+    code: 'IMAGING',
+    name: '医共体医学影像中心',
+    nameEn: 'Consortium Imaging Centre',
+    kind: 'centre',
+    partOf: 'LEAD',
+    centre: 'imaging',
+  },
+  {
+    code: 'ECG',
+    name: '医共体心电诊断中心',
+    nameEn: 'Consortium ECG Centre',
+    kind: 'centre',
+    partOf: 'LEAD',
+    centre: 'ecg',
+  },
+  {
+    code: 'PATHOLOGY',
+    name: '医共体病理诊断中心',
+    nameEn: 'Consortium Pathology Centre',
+    kind: 'centre',
+    partOf: 'LEAD',
+    centre: 'pathology',
+  },
+  {
+    code: 'HUB',
+    name: '医共体诊断协同平台',
+    nameEn: 'Consortium Diagnostic Hub',
+    kind: 'hub',
+    partOf: CONSORTIUM_CODE,
+  },
+  {
+    code: 'CLINIC-A',
+    name: '青山县东岭镇卫生院',
+    nameEn: 'Dongling Township Health Centre',
+    kind: 'township',
+    partOf: CONSORTIUM_CODE,
+  },
+  {
+    code: 'CLINIC-B',
+    name: '青山县西河镇卫生院',
+    nameEn: 'Xihe Township Health Centre',
+    kind: 'township',
+    partOf: CONSORTIUM_CODE,
+  },
+  {
+    code: 'CLINIC-C',
+    name: '青山县南坪镇卫生院',
+    nameEn: 'Nanping Township Health Centre',
+    kind: 'township',
+    partOf: CONSORTIUM_CODE,
+  },
+  {
+    code: 'CHC-1',
+    name: '青山县城关社区卫生服务中心',
+    nameEn: 'Chengguan Community Health Centre',
+    kind: 'community',
+    partOf: CONSORTIUM_CODE,
+  },
+  {
+    code: 'VC-1',
+    name: '东岭镇桃园村卫生室',
+    nameEn: 'Taoyuan Village Clinic',
+    kind: 'village',
+    partOf: CONSORTIUM_CODE,
+  },
+  {
+    code: 'VC-2',
+    name: '西河镇柳湾村卫生室',
+    nameEn: 'Liuwan Village Clinic',
+    kind: 'village',
+    partOf: CONSORTIUM_CODE,
+  },
+];
+
+const LOINC = 'http://loinc.org';
+const LOCAL = 'urn:hub:catalogue';
+
+const lab = (
+  code: string,
+  display: string,
+  displayZh: string,
+  price: string,
+  members?: string[],
+): CatalogueItem => ({
+  system: LOINC,
+  code,
+  display,
+  displayZh,
+  centre: 'lab',
+  price,
+  turnaroundMinutes: { routine: 240, urgent: 60, stat: 30 },
+  members,
+});
+
+export const demoCatalogue: CatalogueItem[] = [
+  lab('58410-2', 'CBC panel - Blood by Automated count', '血常规', '20.00', [
+    '718-7',
+    '6690-2',
+    '777-3',
+  ]),
+  lab('2823-3', 'Potassium [Moles/volume] in Serum or Plasma', '血钾', '5.00'),
+  lab('2951-2', 'Sodium [Moles/volume] in Serum or Plasma', '血钠', '5.00'),
+  lab('2075-0', 'Chloride [Moles/volume] in Serum or Plasma', '血氯', '5.00'),
+  lab('17861-6', 'Calcium [Mass/volume] in Serum or Plasma', '血钙', '5.00'),
+  lab('2345-7', 'Glucose [Mass/volume] in Serum or Plasma', '血糖', '6.00'),
+  lab('4548-4', 'Hemoglobin A1c/Hemoglobin.total in Blood', '糖化血红蛋白', '60.00'),
+  lab('2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', '肌酐', '8.00'),
+  lab('3094-0', 'Urea nitrogen [Mass/volume] in Serum or Plasma', '尿素氮', '8.00'),
+  lab(
+    '1742-6',
+    'Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma',
+    '丙氨酸氨基转移酶',
+    '6.00',
+  ),
+  lab(
+    '1920-8',
+    'Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma',
+    '天门冬氨酸氨基转移酶',
+    '6.00',
+  ),
+  lab('2093-3', 'Cholesterol [Mass/volume] in Serum or Plasma', '总胆固醇', '6.00'),
+  {
+    system: LOCAL,
+    code: 'IMG-DR-CHEST',
+    display: 'DR chest PA',
+    displayZh: '胸部正位DR',
+    centre: 'imaging',
+    price: '70.00',
+    turnaroundMinutes: { routine: 60, urgent: 30, stat: 30 },
+  },
+  {
+    system: LOCAL,
+    code: 'IMG-CT-HEAD',
+    display: 'CT head without contrast',
+    displayZh: '头颅CT平扫',
+    centre: 'imaging',
+    price: '180.00',
+    turnaroundMinutes: { routine: 240, urgent: 60, stat: 30 },
+  },
+  {
+    system: LOCAL,
+    code: 'IMG-CT-CHEST',
+    display: 'CT chest without contrast',
+    displayZh: '胸部CT平扫',
+    centre: 'imaging',
+    price: '200.00',
+    turnaroundMinutes: { routine: 240, urgent: 60, stat: 60 },
+  },
+  {
+    system: LOCAL,
+    code: 'IMG-US-ABD',
+    display: 'Ultrasound abdomen',
+    displayZh: '腹部彩超',
+    centre: 'imaging',
+    price: '120.00',
+    turnaroundMinutes: { routine: 240, urgent: 60, stat: 30 },
+  },
+  {
+    system: LOINC,
+    code: '11524-6',
+    display: 'EKG study',
+    displayZh: '十二导联心电图',
+    centre: 'ecg',
+    price: '25.00',
+    turnaroundMinutes: { routine: 30, urgent: 15, stat: 15 },
+  },
+  {
+    system: LOCAL,
+    code: 'PATH-HISTO',
+    display: 'Histopathology, routine',
+    displayZh: '常规组织病理检查',
+    centre: 'pathology',
+    price: '300.00',
+    turnaroundMinutes: { routine: 7200, urgent: 2880, stat: 1440 },
+  },
+  {
+    system: LOCAL,
+    code: 'PATH-FROZEN',
+    display: 'Frozen section (intraoperative)',
+    displayZh: '术中冰冻病理',
+    centre: 'pathology',
+    price: '450.00',
+    turnaroundMinutes: { routine: 30, urgent: 30, stat: 30 },
+  },
+];
+
+/**
+ * Analytes the demo lab reports, with adult reference ranges (UCUM units). Configure per
+ * consortium; sex- and age-specific ranges come with the lab centre issue.
+ */
+export const demoAnalytes: AnalyteDefinition[] = [
+  { code: '2823-3', display: 'Potassium', displayZh: '钾', unit: 'mmol/L', low: 3.5, high: 5.3 },
+  { code: '2951-2', display: 'Sodium', displayZh: '钠', unit: 'mmol/L', low: 137, high: 147 },
+  { code: '2075-0', display: 'Chloride', displayZh: '氯', unit: 'mmol/L', low: 99, high: 110 },
+  { code: '17861-6', display: 'Calcium', displayZh: '钙', unit: 'mmol/L', low: 2.11, high: 2.52 },
+  { code: '2345-7', display: 'Glucose', displayZh: '葡萄糖', unit: 'mmol/L', low: 3.9, high: 6.1 },
+  {
+    code: '4548-4',
+    display: 'Hemoglobin A1c',
+    displayZh: '糖化血红蛋白',
+    unit: '%',
+    low: 4.0,
+    high: 6.0,
+  },
+  { code: '2160-0', display: 'Creatinine', displayZh: '肌酐', unit: 'umol/L', low: 41, high: 111 },
+  {
+    code: '3094-0',
+    display: 'Urea nitrogen',
+    displayZh: '尿素氮',
+    unit: 'mmol/L',
+    low: 2.9,
+    high: 8.2,
+  },
+  { code: '1742-6', display: 'ALT', displayZh: '丙氨酸氨基转移酶', unit: 'U/L', low: 9, high: 50 },
+  {
+    code: '1920-8',
+    display: 'AST',
+    displayZh: '天门冬氨酸氨基转移酶',
+    unit: 'U/L',
+    low: 15,
+    high: 40,
+  },
+  { code: '2093-3', display: 'Cholesterol', displayZh: '总胆固醇', unit: 'mmol/L', high: 5.2 },
+  { code: '718-7', display: 'Hemoglobin', displayZh: '血红蛋白', unit: 'g/L', low: 115, high: 175 },
+  {
+    code: '6690-2',
+    display: 'Leukocytes',
+    displayZh: '白细胞计数',
+    unit: '10*9/L',
+    low: 3.5,
+    high: 9.5,
+  },
+  {
+    code: '777-3',
+    display: 'Platelets',
+    displayZh: '血小板计数',
+    unit: '10*9/L',
+    low: 125,
+    high: 350,
+  },
+];

@@ -1,0 +1,99 @@
+import { type Centre } from './queues';
+
+/**
+ * Job names and payloads. A job carries ids and trace context, never whole records or patient
+ * data: the worker re-reads what it needs. Job ids are the business ids, so adding the same job
+ * twice is harmless (BullMQ keeps the first).
+ */
+export const JobNames = {
+  OrderRoute: 'OrderRoute',
+  TaskUpdate: 'TaskUpdate',
+  ReportSubmit: 'ReportSubmit',
+} as const;
+
+export type JobName = (typeof JobNames)[keyof typeof JobNames];
+
+/** FHIR request priorities, highest first. */
+export const OrderPriorities = ['stat', 'asap', 'urgent', 'routine'] as const;
+export type OrderPriority = (typeof OrderPriorities)[number];
+
+/** gateway → `<centre>.orders`: an accepted order for the centre to take on. */
+export interface OrderRoutePayload {
+  /** The hub's order number (ServiceRequest id, also the FILL identifier). */
+  orderId: string;
+  /** The Task tracking the order; the centre reports its status against it. */
+  taskId: string;
+  centre: Centre;
+  /** Catalogue code of what was ordered (LOINC or local). */
+  code: string;
+  priority: OrderPriority;
+  /** Organization id of the requesting member clinic. */
+  requesterOrgId: string;
+  /** ISO timestamp the order was accepted at the hub. */
+  acceptedAt: string;
+  traceId: string;
+}
+
+/** Task states a centre may report (FHIR Task.status values). */
+export const CentreTaskStatuses = [
+  'accepted',
+  'in-progress',
+  'completed',
+  'failed',
+  'on-hold',
+] as const;
+export type CentreTaskStatus = (typeof CentreTaskStatuses)[number];
+
+/** centre → `hub.task-events`: the centre moved an order's Task. */
+export interface TaskUpdatePayload {
+  orderId: string;
+  taskId: string;
+  centre: Centre;
+  status: CentreTaskStatus;
+  /** ISO timestamp of the change at the centre. */
+  at: string;
+  traceId: string;
+}
+
+/**
+ * centre → `hub.results`: a final report is ready at the centre. The gateway fetches its content
+ * with the centre's `report.get` message pattern and stores it in the consortium record.
+ */
+export interface ReportSubmitPayload {
+  reportId: string;
+  orderId: string;
+  taskId: string;
+  centre: Centre;
+  traceId: string;
+}
+
+/** Ties each queue to the jobs it carries; checked by the typed queue helpers. */
+export interface QueueJobs {
+  'lab.orders': { OrderRoute: OrderRoutePayload };
+  'imaging.orders': { OrderRoute: OrderRoutePayload };
+  'ecg.orders': { OrderRoute: OrderRoutePayload };
+  'pathology.orders': { OrderRoute: OrderRoutePayload };
+  'hub.task-events': { TaskUpdate: TaskUpdatePayload };
+  'hub.results': { ReportSubmit: ReportSubmitPayload };
+}
+
+/** Deterministic job ids: the business id, so a re-send never duplicates work. */
+export const jobIds = {
+  orderRoute: (orderId: string) => `order-${orderId}`,
+  taskUpdate: (taskId: string, status: CentreTaskStatus) => `task-${taskId}-${status}`,
+  reportSubmit: (reportId: string) => `report-${reportId}`,
+};
+
+/** BullMQ priority (1 = highest) for a FHIR request priority. */
+export function bullPriority(priority: OrderPriority): number {
+  switch (priority) {
+    case 'stat':
+      return 1;
+    case 'asap':
+      return 2;
+    case 'urgent':
+      return 3;
+    case 'routine':
+      return 10;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './fhir-error';
+export * from './systems';
+export * from './resource';

@@ -1,0 +1,4 @@
+export * from './config';
+export * from './logging';
+export * from './redis';
+export * from './shutdown';

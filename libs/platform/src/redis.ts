@@ -1,0 +1,78 @@
+import { Queue, Worker, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
+import { type QueueJobs, type QueueName } from '@hub/contracts';
+import { redisOptions } from './config';
+
+/** Retry policy for every hub job: exponential backoff, failed jobs kept for inspection and replay. */
+export const defaultJobOptions: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10000 },
+  removeOnFail: false,
+};
+
+export type JobNameOf<Q extends QueueName> = keyof QueueJobs[Q] & string;
+export type PayloadOf<Q extends QueueName, N extends JobNameOf<Q>> = QueueJobs[Q][N];
+
+/** A queue producer whose job names and payloads are checked against `libs/contracts`. */
+export class TypedQueue<Q extends QueueName> {
+  constructor(readonly queue: Queue) {}
+
+  get name(): Q {
+    return this.queue.name as Q;
+  }
+
+  add<N extends JobNameOf<Q>>(
+    name: N,
+    payload: PayloadOf<Q, N>,
+    options: JobsOptions & { jobId: string },
+  ): Promise<Job> {
+    return this.queue.add(name, payload, options);
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/**
+ * A producer. `enableOfflineQueue: false` makes an add fail at once while Redis is unreachable
+ * instead of hanging, so the outbox keeps the row and retries later.
+ */
+export function createQueue<Q extends QueueName>(
+  name: Q,
+  redisUrl: string,
+  prefix: string,
+): TypedQueue<Q> {
+  const queue = new Queue(name, {
+    connection: { ...redisOptions(redisUrl), enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    prefix,
+    defaultJobOptions,
+  });
+  // Connection errors surface on each add; the queue itself must not crash the process.
+  queue.on('error', () => undefined);
+  return new TypedQueue<Q>(queue);
+}
+
+/** A job as a processor receives it for queue `Q`. */
+export type JobOf<Q extends QueueName> = {
+  [N in JobNameOf<Q>]: Job<PayloadOf<Q, N>, unknown, N>;
+}[JobNameOf<Q>];
+
+/**
+ * A consumer. The processor must be idempotent (re-read state, act once) and throw on failure so
+ * BullMQ retries it with backoff.
+ */
+export function createWorker<Q extends QueueName>(
+  name: Q,
+  redisUrl: string,
+  prefix: string,
+  processor: (job: JobOf<Q>) => Promise<unknown>,
+  options: Partial<WorkerOptions> = {},
+): Worker {
+  return new Worker(name, (job) => processor(job as JobOf<Q>), {
+    connection: { ...redisOptions(redisUrl), maxRetriesPerRequest: null },
+    prefix,
+    concurrency: 4,
+    ...options,
+  });
+}
