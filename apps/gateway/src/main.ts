@@ -6,7 +6,7 @@ import { ConfigError, closeOnSignals, createLogger, redactUrl } from '@hub/platf
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { type GatewayConfig, loadGatewayConfig } from './config';
 import { GatewayModule } from './app.module';
-import { checkDependencies } from './startup-checks';
+import { checkDependencies } from '@hub/platform';
 
 async function bootstrap(): Promise<void> {
   const log = createLogger('gateway');

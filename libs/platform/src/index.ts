@@ -2,3 +2,4 @@ export * from './config';
 export * from './logging';
 export * from './redis';
 export * from './shutdown';
+export * from './startup-checks';

@@ -32,8 +32,10 @@ export class CentreClient implements OnModuleDestroy {
         password,
         username,
         db,
-        retryAttempts: 0,
-        lazyConnect: true,
+        // Keep reconnecting after Redis restarts: without retryAttempts Nest drops the client and a
+        // re-created one never listens for replies again. Requests fail fast while disconnected.
+        retryAttempts: Number.MAX_SAFE_INTEGER,
+        retryDelay: 1000,
         maxRetriesPerRequest: 1,
       },
     });

@@ -100,12 +100,13 @@ export class FhirSearchService {
     }
 
     const where = conditions.join(' AND ');
+    const whereParams = [...sql.params];
     const order = sort.length
       ? sort.map((s) => orderExpression(sql, type, s.name, s.descending)).join(', ') + ', r.id'
       : 'r.last_updated DESC, r.id';
     const totalRows = await this.dataSource.query<Array<{ total: number }>>(
       `SELECT count(*)::int AS total FROM gateway.fhir_resource r WHERE ${where}`,
-      sql.params,
+      whereParams,
     );
     const total = totalRows[0].total;
     const rows = await this.dataSource.query<Array<{ content: StoredResource }>>(
@@ -225,24 +226,25 @@ function dateCondition(
     throw FhirError.badRequest(
       `"${raw}" is not a valid date for ${name} (use e.g. ge2026-11-01 or 2026-11-23T08:00:00+08:00)`,
     );
-  const low = sql.add(range.low);
-  const high = sql.add(range.high);
+  // Parameters are added only where used: PostgreSQL refuses unused bind parameters.
+  const low = () => sql.add(range.low);
+  const high = () => sql.add(range.high);
   switch (prefix) {
     case 'eq':
     case 'ap':
-      return `(${lowColumn} >= ${low} AND ${highColumn} <= ${high})`;
+      return `(${lowColumn} >= ${low()} AND ${highColumn} <= ${high()})`;
     case 'ne':
-      return `NOT (${lowColumn} >= ${low} AND ${highColumn} <= ${high})`;
+      return `NOT (${lowColumn} >= ${low()} AND ${highColumn} <= ${high()})`;
     case 'lt':
     case 'eb':
-      return `${lowColumn} < ${low}`;
+      return `${lowColumn} < ${low()}`;
     case 'le':
-      return `${lowColumn} <= ${high}`;
+      return `${lowColumn} <= ${high()}`;
     case 'gt':
     case 'sa':
-      return `${highColumn} > ${high}`;
+      return `${highColumn} > ${high()}`;
     case 'ge':
-      return `${highColumn} >= ${low}`;
+      return `${highColumn} >= ${low()}`;
   }
 }
 

@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Identifier, Reference, ServiceRequest, Task } from 'fhir/r4';
 import { type EntityManager } from 'typeorm';
-import {
-  CentreOrderQueue,
-  JobNames,
-  OrderPriorities,
-  bullPriority,
-  jobIds,
-} from '@hub/contracts';
+import { CentreOrderQueue, JobNames, OrderPriorities, bullPriority, jobIds } from '@hub/contracts';
 import {
   FhirError,
   Systems,

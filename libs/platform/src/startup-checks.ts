@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { redactUrl, redisOptions } from '@hub/platform';
+import { redactUrl, redisOptions } from './config';
 
 const START_HINTS = {
   postgres:

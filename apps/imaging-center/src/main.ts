@@ -1,0 +1,4 @@
+import { runCentre } from '@hub/centre';
+import { ImagingCentreModule } from './app.module';
+
+runCentre('imaging', (config) => ImagingCentreModule.forConfig(config));

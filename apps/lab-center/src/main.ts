@@ -1,0 +1,4 @@
+import { runCentre } from '@hub/centre';
+import { LabCentreModule } from './app.module';
+
+runCentre('lab', (config) => LabCentreModule.forConfig(config));

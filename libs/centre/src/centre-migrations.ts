@@ -1,0 +1,36 @@
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
+import { type Centre } from '@hub/contracts';
+import { createOutboxTable } from '@hub/persistence';
+
+/**
+ * The first migration of a centre's schema: received orders and the outbox. Every centre has the
+ * same tables in its own schema, so the class is built per centre (its name stays fixed).
+ */
+export function centreInitMigration(centre: Centre): new () => MigrationInterface {
+  return class CentreInit1763880000100 implements MigrationInterface {
+    name = 'CentreInit1763880000100';
+
+    async up(q: QueryRunner): Promise<void> {
+      await q.query(`
+        CREATE TABLE "${centre}".received_order (
+          order_id text PRIMARY KEY,
+          task_id text NOT NULL UNIQUE,
+          code text NOT NULL,
+          priority text NOT NULL,
+          requester_org_id text NOT NULL,
+          status text NOT NULL CHECK (status IN ('accepted', 'in-progress', 'completed')),
+          received_at timestamptz NOT NULL DEFAULT now(),
+          updated_at timestamptz NOT NULL DEFAULT now()
+        )`);
+      await q.query(
+        `CREATE INDEX received_order_status_idx ON "${centre}".received_order (status, received_at)`,
+      );
+      await createOutboxTable(q, centre);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP TABLE "${centre}".outbox`);
+      await q.query(`DROP TABLE "${centre}".received_order`);
+    }
+  };
+}

@@ -1,0 +1,51 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { type Worker } from 'bullmq';
+import { CentreOrderQueue, JobNames } from '@hub/contracts';
+import { createWorker } from '@hub/platform';
+import { CENTRE_CONFIG, type CentreConfig } from './centre-config';
+import { CentreOrderService } from './centre-order.service';
+
+/** Consumes the centre's orders queue; errors are rethrown so BullMQ retries with backoff. */
+@Injectable()
+export class CentreOrderProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(CentreOrderProcessor.name);
+  private worker?: Worker;
+
+  constructor(
+    private readonly orders: CentreOrderService,
+    @Inject(CENTRE_CONFIG) private readonly config: CentreConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const queue = CentreOrderQueue[this.config.centre];
+    this.worker = createWorker(
+      queue,
+      this.config.REDIS_URL,
+      this.config.REDIS_PREFIX,
+      async (job) => {
+        if (job.name !== JobNames.OrderRoute)
+          throw new Error(`unexpected job ${String(job.name)} on ${queue}`);
+        await this.orders.receive(job.data);
+      },
+    );
+    this.worker.on('failed', (job, error) =>
+      this.logger.warn(
+        { queue, jobId: job?.id, attempts: job?.attemptsMade, error: error.message },
+        'job failed',
+      ),
+    );
+    this.worker.on('error', (error) =>
+      this.logger.error({ queue, error: error.message }, 'worker error'),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.worker?.close();
+  }
+}
