@@ -20,10 +20,9 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const problem = await checkDependencies(config);
-  if (problem) {
-    log.fatal(problem);
-    process.stderr.write(`gateway: ${problem}\n`);
+  const problems = await checkDependencies(config);
+  if (problems.length) {
+    for (const problem of problems) process.stderr.write(`gateway: ${problem}\n`);
     process.exit(1);
   }
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forConfig(config), {

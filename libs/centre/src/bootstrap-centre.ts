@@ -34,9 +34,9 @@ export async function bootstrapCentre(
     }
     throw error;
   }
-  const problem = await checkDependencies(config);
-  if (problem) {
-    process.stderr.write(`${name}: ${problem}\n`);
+  const problems = await checkDependencies(config);
+  if (problems.length) {
+    for (const problem of problems) process.stderr.write(`${name}: ${problem}\n`);
     process.exit(1);
   }
   const app = await NestFactory.create<NestExpressApplication>(module(config), {

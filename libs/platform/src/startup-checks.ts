@@ -1,29 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { redactUrl, redisOptions } from './config';
 
-const START_HINTS = {
-  postgres:
-    'start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
-  redis:
-    'start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+const installed = (binary: string): boolean => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 };
 
+const PG_START = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+const REDIS_START =
+  'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no';
+
 /**
- * Checks PostgreSQL and Redis before the app starts, so a missing service gives one clear line
- * (which one, where, how to start it) instead of a stack trace or endless reconnects.
- * Returns the problem, or undefined when both answer.
+ * Checks that PostgreSQL and Redis answer, so a missing service gives a clear message (which one,
+ * where, how to start or install it) instead of a stack trace or endless reconnects. Returns one
+ * message per problem; empty when both answer. The database itself need not exist yet
+ * (`checkDatabaseServer` connects to `postgres`).
  */
-export async function checkDependencies(config: {
-  DATABASE_URL: string;
-  REDIS_URL: string;
-}): Promise<string | undefined> {
-  const pg = new Client({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: 3000 });
+export async function checkDependencies(
+  config: { DATABASE_URL: string; REDIS_URL: string },
+  options: { databaseServerOnly?: boolean } = {},
+): Promise<string[]> {
+  const problems: string[] = [];
+  const target = new URL(config.DATABASE_URL);
+  if (options.databaseServerOnly) target.pathname = '/postgres';
+  const pg = new Client({ connectionString: target.toString(), connectionTimeoutMillis: 3000 });
+  pg.on('error', () => undefined);
   try {
     await pg.connect();
     await pg.query('SELECT 1');
   } catch (error) {
-    return `PostgreSQL cannot be reached at ${redactUrl(config.DATABASE_URL)} (${(error as Error).message}); ${START_HINTS.postgres}`;
+    const how =
+      existsSync('/etc/postgresql') || installed('pg_ctlcluster')
+        ? `start it with: ${PG_START}`
+        : `install and start it with: apt-get update && apt-get install -y postgresql && ${PG_START}`;
+    problems.push(
+      `PostgreSQL cannot be reached at ${redactUrl(config.DATABASE_URL)} (${(error as Error).message}); ${how}; or set DATABASE_URL`,
+    );
   } finally {
     await pg.end().catch(() => undefined);
   }
@@ -34,14 +53,20 @@ export async function checkDependencies(config: {
     connectTimeout: 3000,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined);
+  let cause: Error | undefined;
+  redis.on('error', (error: Error) => (cause ??= error));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    return `Redis cannot be reached at ${redactUrl(config.REDIS_URL)} (${(error as Error).message}); ${START_HINTS.redis}`;
+    const how = installed('redis-server')
+      ? `start it with: ${REDIS_START}`
+      : `install and start it with: apt-get update && apt-get install -y redis-server && ${REDIS_START}`;
+    problems.push(
+      `Redis cannot be reached at ${redactUrl(config.REDIS_URL)} (${(cause ?? (error as Error)).message}); ${how}; or set REDIS_URL`,
+    );
   } finally {
     redis.disconnect();
   }
-  return undefined;
+  return problems;
 }
