@@ -1,14 +1,10 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { CentreModule, type CentreConfig } from '@hub/centre';
-import { appEntities, migrations } from './data-source';
+import { Module } from '@nestjs/common';
+import { CentreModule } from '@hub/centre';
+import { entities } from './data-source';
 
-/** The ecg centre. It receives routed orders; reading and reports come with its own issue. */
-@Module({})
-export class EcgCentreModule {
-  static forConfig(config: CentreConfig): DynamicModule {
-    return {
-      module: EcgCentreModule,
-      imports: [CentreModule.forCentre('ecg', config, { entities: appEntities, migrations })],
-    };
-  }
-}
+/**
+ * The ECG centre (心电诊断中心): routed orders for now; ECG ingest, reading and reports come with
+ * its own issue.
+ */
+@Module({ imports: [CentreModule.forCentre('ecg', { entities })] })
+export class EcgCentreModule {}

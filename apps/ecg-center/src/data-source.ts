@@ -1,21 +1,23 @@
 import { type DataSource } from 'typeorm';
-import { CentreOrder, centreInitMigration } from '@hub/centre';
-import { OutboxMessage, createAppDataSource } from '@hub/persistence';
+import { type EntityClass, centreEntities } from '@hub/centre';
+import { createAppDataSource } from '@hub/persistence';
+import { CentreInit1763880000100 } from './migrations/1763880000100-CentreInit';
 
-/** The ecg centre's own schema. */
+/** The ecg centre's schema: the only one it reads and writes. */
 export const SCHEMA = 'ecg';
 
-export const migrations = [centreInitMigration('ecg')];
+/** The app's own tables, besides `received_order` and `outbox`. */
+export const entities: EntityClass[] = [];
 
-/** Entities of this app besides the shared centre ones. */
-export const appEntities = [];
+/** The schema's migrations, oldest first. Never edit one that has landed: add another. */
+export const migrations = [CentreInit1763880000100];
 
-/** The ecg centre's DataSource (used by the migrate script and tests). */
+/** The ecg centre's DataSource, for `npm run migrate` and the tests. */
 export function buildDataSource(url: string): DataSource {
   return createAppDataSource({
     url,
     schema: SCHEMA,
-    entities: [CentreOrder, OutboxMessage, ...appEntities],
+    entities: [...centreEntities, ...entities],
     migrations,
   });
 }

@@ -1,14 +1,10 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { CentreModule, type CentreConfig } from '@hub/centre';
-import { appEntities, migrations } from './data-source';
+import { Module } from '@nestjs/common';
+import { CentreModule } from '@hub/centre';
+import { entities } from './data-source';
 
-/** The imaging centre. It receives routed orders; reading and reports come with its own issue. */
-@Module({})
-export class ImagingCentreModule {
-  static forConfig(config: CentreConfig): DynamicModule {
-    return {
-      module: ImagingCentreModule,
-      imports: [CentreModule.forCentre('imaging', config, { entities: appEntities, migrations })],
-    };
-  }
-}
+/**
+ * The imaging centre (影像中心): routed orders for now; DICOMweb, studies, reading and reports
+ * come with its own issue.
+ */
+@Module({ imports: [CentreModule.forCentre('imaging', { entities })] })
+export class ImagingCentreModule {}

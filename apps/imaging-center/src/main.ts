@@ -1,4 +1,5 @@
-import { runCentre } from '@hub/centre';
+import { bootstrapCentre } from '@hub/centre';
 import { ImagingCentreModule } from './app.module';
 
-runCentre('imaging', (config) => ImagingCentreModule.forConfig(config));
+// bootstrapCentre never rejects: a failure to start is printed and the process exits 1.
+void bootstrapCentre('imaging', ImagingCentreModule);

@@ -1,18 +1,8 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { CentreModule, type CentreConfig } from '@hub/centre';
-import { appEntities, migrations } from './data-source';
+import { Module } from '@nestjs/common';
+import { CentreModule } from '@hub/centre';
+import { entities } from './data-source';
 import { ResultModule } from './result/result.module';
 
-/** The central lab (检验中心): routed orders, results and reports. */
-@Module({})
-export class LabCentreModule {
-  static forConfig(config: CentreConfig): DynamicModule {
-    return {
-      module: LabCentreModule,
-      imports: [
-        CentreModule.forCentre('lab', config, { entities: appEntities, migrations }),
-        ResultModule,
-      ],
-    };
-  }
-}
+/** The central lab (检验中心): routed orders, results and their final reports. */
+@Module({ imports: [CentreModule.forCentre('lab', { entities }), ResultModule] })
+export class LabCentreModule {}

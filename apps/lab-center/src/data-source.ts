@@ -1,22 +1,25 @@
 import { type DataSource } from 'typeorm';
-import { CentreOrder, centreInitMigration } from '@hub/centre';
-import { OutboxMessage, createAppDataSource } from '@hub/persistence';
-import { LabReport } from './result/lab-report.entity';
+import { type EntityClass, centreEntities } from '@hub/centre';
+import { createAppDataSource } from '@hub/persistence';
+import { CentreInit1763880000100 } from './migrations/1763880000100-CentreInit';
 import { LabReports1763880000200 } from './migrations/1763880000200-LabReports';
-/** The lab centre's own schema. */
+import { LabReport } from './result/result.entity';
+
+/** The lab centre's schema: the only one it reads and writes. */
 export const SCHEMA = 'lab';
 
-export const migrations = [centreInitMigration('lab'), LabReports1763880000200];
+/** The app's own tables, besides `received_order` and `outbox`. */
+export const entities: EntityClass[] = [LabReport];
 
-/** Entities of this app besides the shared centre ones. */
-export const appEntities = [LabReport];
+/** The schema's migrations, oldest first. Never edit one that has landed: add another. */
+export const migrations = [CentreInit1763880000100, LabReports1763880000200];
 
-/** The lab centre's DataSource (used by the migrate script and tests). */
+/** The lab centre's DataSource, for `npm run migrate` and the tests. */
 export function buildDataSource(url: string): DataSource {
   return createAppDataSource({
     url,
     schema: SCHEMA,
-    entities: [CentreOrder, OutboxMessage, ...appEntities],
+    entities: [...centreEntities, ...entities],
     migrations,
   });
 }

@@ -1,4 +1,5 @@
-import { runCentre } from '@hub/centre';
+import { bootstrapCentre } from '@hub/centre';
 import { LabCentreModule } from './app.module';
 
-runCentre('lab', (config) => LabCentreModule.forConfig(config));
+// bootstrapCentre never rejects: a failure to start is printed and the process exits 1.
+void bootstrapCentre('lab', LabCentreModule);

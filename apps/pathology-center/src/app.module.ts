@@ -1,14 +1,10 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { CentreModule, type CentreConfig } from '@hub/centre';
-import { appEntities, migrations } from './data-source';
+import { Module } from '@nestjs/common';
+import { CentreModule } from '@hub/centre';
+import { entities } from './data-source';
 
-/** The pathology centre. It receives routed orders; reading and reports come with its own issue. */
-@Module({})
-export class PathologyCentreModule {
-  static forConfig(config: CentreConfig): DynamicModule {
-    return {
-      module: PathologyCentreModule,
-      imports: [CentreModule.forCentre('pathology', config, { entities: appEntities, migrations })],
-    };
-  }
-}
+/**
+ * The pathology centre (病理中心): routed orders for now; specimens, blocks, slides, reading and
+ * reports come with its own issue.
+ */
+@Module({ imports: [CentreModule.forCentre('pathology', { entities })] })
+export class PathologyCentreModule {}

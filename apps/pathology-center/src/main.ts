@@ -1,4 +1,5 @@
-import { runCentre } from '@hub/centre';
+import { bootstrapCentre } from '@hub/centre';
 import { PathologyCentreModule } from './app.module';
 
-runCentre('pathology', (config) => PathologyCentreModule.forConfig(config));
+// bootstrapCentre never rejects: a failure to start is printed and the process exits 1.
+void bootstrapCentre('pathology', PathologyCentreModule);

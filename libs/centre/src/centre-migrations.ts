@@ -3,8 +3,12 @@ import { type Centre } from '@hub/contracts';
 import { createOutboxTable } from '@hub/persistence';
 
 /**
- * The first migration of a centre's schema: received orders and the outbox. Every centre has the
- * same tables in its own schema, so the class is built per centre (its name stays fixed).
+ * The first migration of a centre's schema: `received_order` and the outbox. Every centre has the
+ * same tables in its own schema, so each app declares its migration from this one:
+ * `export class CentreInit1763880000100 extends centreInitMigration('lab') {}`.
+ *
+ * It has landed and runs on existing databases: never change what it creates (add a migration in
+ * the app instead), and keep its name, which is what TypeORM records as applied.
  */
 export function centreInitMigration(centre: Centre): new () => MigrationInterface {
   return class CentreInit1763880000100 implements MigrationInterface {
@@ -22,6 +26,7 @@ export function centreInitMigration(centre: Centre): new () => MigrationInterfac
           received_at timestamptz NOT NULL DEFAULT now(),
           updated_at timestamptz NOT NULL DEFAULT now()
         )`);
+      // The worklist reads open orders oldest first.
       await q.query(
         `CREATE INDEX received_order_status_idx ON "${centre}".received_order (status, received_at)`,
       );

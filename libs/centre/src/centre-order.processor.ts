@@ -2,8 +2,8 @@ import {
   Inject,
   Injectable,
   Logger,
-  type OnApplicationBootstrap,
   type OnModuleDestroy,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { type Worker } from 'bullmq';
 import { CentreOrderQueue, JobNames } from '@hub/contracts';
@@ -11,9 +11,12 @@ import { createWorker } from '@hub/platform';
 import { CENTRE_CONFIG, type CentreConfig } from './centre-config';
 import { CentreOrderService } from './centre-order.service';
 
-/** Consumes the centre's orders queue; errors are rethrown so BullMQ retries with backoff. */
+/**
+ * Consumes the centre's orders queue (`lab.orders`, …). A failure is rethrown so BullMQ retries
+ * the job with backoff and keeps it, once failed, for inspection and replay.
+ */
 @Injectable()
-export class CentreOrderProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+export class CentreOrderProcessor implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(CentreOrderProcessor.name);
   private worker?: Worker;
 
@@ -22,7 +25,7 @@ export class CentreOrderProcessor implements OnApplicationBootstrap, OnModuleDes
     @Inject(CENTRE_CONFIG) private readonly config: CentreConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
+  onModuleInit(): void {
     const queue = CentreOrderQueue[this.config.centre];
     this.worker = createWorker(
       queue,
@@ -31,7 +34,7 @@ export class CentreOrderProcessor implements OnApplicationBootstrap, OnModuleDes
       async (job) => {
         if (job.name !== JobNames.OrderRoute)
           throw new Error(`unexpected job ${String(job.name)} on ${queue}`);
-        await this.orders.receive(job.data);
+        return this.orders.receive(job.data);
       },
     );
     this.worker.on('failed', (job, error) =>
@@ -45,6 +48,7 @@ export class CentreOrderProcessor implements OnApplicationBootstrap, OnModuleDes
     );
   }
 
+  /** Waits for the jobs under way to finish, so none is left half done. */
   async onModuleDestroy(): Promise<void> {
     await this.worker?.close();
   }

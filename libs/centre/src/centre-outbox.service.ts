@@ -2,47 +2,76 @@ import {
   Inject,
   Injectable,
   Logger,
-  type OnApplicationBootstrap,
   type OnModuleDestroy,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { Queues, type QueueName } from '@hub/contracts';
-import { type JobSink, OutboxRelay } from '@hub/persistence';
-import { createQueue, type TypedQueue } from '@hub/platform';
+import { type JobSink, OutboxRelay, enqueueInOutbox } from '@hub/persistence';
+import { type JobNameOf, type PayloadOf, type TypedQueue, createQueue } from '@hub/platform';
 import { CENTRE_CONFIG, type CentreConfig } from './centre-config';
 
-/** Relays a centre's outbox (Task updates, reports ready) to the hub's queues. */
+/** Queues a job through the outbox of the transaction it was handed by. */
+export type OutboxEnqueue = <Q extends QueueName, N extends JobNameOf<Q>>(
+  queue: Q,
+  jobName: N,
+  payload: PayloadOf<Q, N>,
+  options: { jobId: string; priority?: number },
+) => Promise<void>;
+
+/**
+ * The centre's outbox: jobs for the hub (Task updates, reports ready) are written in the same
+ * transaction as the change that causes them, then relayed to `hub.task-events` and `hub.results`.
+ * Nothing is lost while Redis is down (the poll relays it later) and nothing is sent twice (job ids
+ * are the business ids).
+ */
 @Injectable()
-export class CentreOutboxService implements OnApplicationBootstrap, OnModuleDestroy {
+export class CentreOutboxService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(CentreOutboxService.name);
   private readonly queues: Array<TypedQueue<QueueName>>;
   private readonly relay: OutboxRelay;
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(CENTRE_CONFIG) config: CentreConfig,
   ) {
-    this.queues = [Queues.HubTaskEvents, Queues.HubResults].map((name) =>
-      createQueue(name, config.REDIS_URL, config.REDIS_PREFIX),
-    );
+    this.queues = [
+      createQueue(Queues.HubTaskEvents, config.REDIS_URL, config.REDIS_PREFIX),
+      createQueue(Queues.HubResults, config.REDIS_URL, config.REDIS_PREFIX),
+    ];
     const sinks: Partial<Record<QueueName, JobSink>> = {};
     for (const queue of this.queues) sinks[queue.name] = queue.queue;
     let lastError = '';
     this.relay = new OutboxRelay(dataSource, sinks, config.OUTBOX_POLL_MS, (error) => {
+      // The relay retries on every poll: log a failure when it starts, not twice a second.
       const message = String(error);
       if (message !== lastError) this.logger.error(`outbox relay failed: ${message}`);
       lastError = message;
     });
   }
 
-  onApplicationBootstrap(): void {
+  onModuleInit(): void {
     this.relay.start();
   }
 
-  /** Relays now (after a commit that wrote outbox rows) instead of at the next poll. */
-  kick(): void {
-    this.relay.kick();
+  /**
+   * Runs `work` in one transaction. The jobs it queues with `enqueue` are written to the outbox in
+   * that transaction and relayed as soon as it commits.
+   */
+  async transaction<T>(
+    work: (manager: EntityManager, enqueue: OutboxEnqueue) => Promise<T>,
+  ): Promise<T> {
+    let queued = false;
+    const result = await this.dataSource.transaction((manager) =>
+      work(manager, async (queue, jobName, payload, options) => {
+        await enqueueInOutbox(manager, queue, jobName, payload, options);
+        queued = true;
+      }),
+    );
+    // Relay now rather than at the next poll; a failure leaves the rows for the poll.
+    if (queued) this.relay.kick();
+    return result;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,82 +1,91 @@
-import { Controller, type DynamicModule, Global, Module, type Type } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
+import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
-import { type MigrationInterface } from 'typeorm';
-import { type Centre, MessageNames, centrePattern } from '@hub/contracts';
+import { type EntitySchema } from 'typeorm';
+import { type Centre } from '@hub/contracts';
 import { OutboxMessage, appDataSourceOptions } from '@hub/persistence';
-import { loggerOptions, maskingStream } from '@hub/platform';
-import { CENTRE_CONFIG, type CentreConfig, patternNamespace } from './centre-config';
-import { CentreHealthController } from './centre-health.controller';
+import {
+  CENTRE_CONFIG,
+  type CentreConfig,
+  loadCentreConfig,
+  messageNamespace,
+} from './centre-config';
+import { centreHealthController } from './centre-health.controller';
 import { CentreHealthService } from './centre-health.service';
 import { CentreOrder } from './centre-order.entity';
 import { CentreOrderProcessor } from './centre-order.processor';
 import { CentreOrderService } from './centre-order.service';
 import { CentreOutboxService } from './centre-outbox.service';
 
+/** An entity as TypeORM takes it: a decorated class or a schema. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type EntityClass = Function | EntitySchema;
+
+/** The tables every centre schema has; an app's DataSource lists them with its own. */
+export const centreEntities: EntityClass[] = [CentreOrder, OutboxMessage];
+
 export interface CentreModuleOptions {
-  /** The app's own entities besides the shared ones. */
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  entities?: Function[];
-  migrations: Array<new () => MigrationInterface>;
+  /** The app's own entities, besides `received_order` and `outbox`. */
+  entities?: EntityClass[];
 }
 
+/** Holds the parsed configuration, so TypeORM's factory and the centre's providers share it. */
+@Module({})
+class CentreConfigModule {}
+
 /**
- * What every centre app shares: its database schema, the routed-order processor, the outbox relay
- * to the hub, health over HTTP and over messages, structured logs. The app adds its own modules.
+ * What every centre app shares: its configuration, its schema (TypeORM), the routed-order
+ * processor, the outbox relay to the hub and health over HTTP and messages. An app imports
+ * `CentreModule.forCentre(centre, { entities })` once, beside its own feature modules; the module is
+ * global, so those can inject `CentreOutboxService`, `CentreOrderService` and `CENTRE_CONFIG`.
  */
 @Module({})
-export class CentreModule {
-  static forCentre(
-    centre: Centre,
-    config: CentreConfig,
-    options: CentreModuleOptions,
-  ): DynamicModule {
-    @Controller()
-    class CentreMessagesController {
-      constructor(private readonly health: CentreHealthService) {}
+export class CentreModule implements OnModuleInit {
+  constructor(@Inject(CENTRE_CONFIG) private readonly config: CentreConfig) {}
 
-      @MessagePattern(centrePattern(patternNamespace(), centre, MessageNames.Health))
-      reply() {
-        return this.health.reply();
-      }
-    }
-
-    @Global()
-    @Module({ providers: [{ provide: CENTRE_CONFIG, useValue: config }], exports: [CENTRE_CONFIG] })
-    class CentreConfigModule {}
-
+  static forCentre(centre: Centre, options: CentreModuleOptions = {}): DynamicModule {
+    const config: DynamicModule = {
+      module: CentreConfigModule,
+      providers: [{ provide: CENTRE_CONFIG, useFactory: () => loadCentreConfig(centre) }],
+      exports: [CENTRE_CONFIG],
+    };
     return {
       module: CentreModule,
       global: true,
       imports: [
-        CentreConfigModule,
-        LoggerModule.forRoot({
-          pinoHttp: [
-            {
-              ...loggerOptions(`${centre}-center`, config.LOG_LEVEL),
-              autoLogging: { ignore: (req) => req.url === '/health' },
-            },
-            maskingStream(),
-          ],
+        config,
+        TypeOrmModule.forRootAsync({
+          imports: [config],
+          inject: [CENTRE_CONFIG],
+          useFactory: (parsed: CentreConfig) =>
+            appDataSourceOptions({
+              url: parsed.DATABASE_URL,
+              schema: centre,
+              entities: [...centreEntities, ...(options.entities ?? [])],
+              // The app never migrates itself: `npm run migrate` runs the app's `buildDataSource`.
+              migrations: [],
+            }),
         }),
-        TypeOrmModule.forRoot(
-          appDataSourceOptions({
-            url: config.DATABASE_URL,
-            schema: centre,
-            entities: [CentreOrder, OutboxMessage, ...(options.entities ?? [])],
-            migrations: options.migrations,
-          }),
-        ),
       ],
-      controllers: [CentreHealthController, CentreMessagesController as Type<unknown>],
+      controllers: [centreHealthController(centre)],
       providers: [
         CentreHealthService,
         CentreOutboxService,
         CentreOrderService,
         CentreOrderProcessor,
       ],
-      exports: [CentreOutboxService, CentreOrderService, CentreHealthService],
+      exports: [config, CentreOutboxService, CentreOrderService],
     };
+  }
+
+  onModuleInit(): void {
+    // The message handlers took their pattern namespace from the environment when they were
+    // declared (see messageNamespace); a different configured prefix would leave them deaf.
+    if (messageNamespace() !== this.config.REDIS_PREFIX) {
+      throw new Error(
+        `the ${this.config.centre} centre's message handlers listen under "${messageNamespace()}" ` +
+          `but REDIS_PREFIX is "${this.config.REDIS_PREFIX}": set REDIS_PREFIX in the environment ` +
+          'before the app module is imported',
+      );
+    }
   }
 }

@@ -59,12 +59,9 @@ function toOutcome(exception: unknown) {
       : typeof raw === 'string'
         ? raw
         : exception.message;
-    // body-parser errors: say what was wrong with the body.
-    const type =
-      (exception.cause as { type?: string } | undefined)?.type ?? (body as { type?: string }).type;
-    if (type === 'entity.parse.failed') diagnostics = 'the request body is not valid JSON';
-    if (type === 'entity.too.large')
-      diagnostics = 'the request body is larger than this endpoint accepts';
+    // Nest turns body-parser's SyntaxError into a plain 400 carrying the parser's message.
+    if (status === 400 && /JSON/.test(diagnostics))
+      diagnostics = `the request body is not valid JSON (${diagnostics})`;
     return {
       status,
       outcome: operationOutcome(
@@ -110,7 +107,7 @@ function toOutcome(exception: unknown) {
     outcome: operationOutcome(
       'fatal',
       'exception',
-      'internal error; the request was not completed and nothing was changed',
+      'internal error: the request was not completed; the server log has the details',
     ),
   };
 }

@@ -35,7 +35,14 @@ export class PatientService {
       org,
       `${path}.identifier`,
     );
-    const existingId = await this.findByIdentifiers(manager, identifiers);
+    const matches = await this.findByIdentifiers(manager, identifiers);
+    if (matches.size > 1) {
+      // e.g. the 居民身份证号 is one person's and the MRN another's: linking either way would merge records.
+      throw FhirError.conflict(
+        `${path}.identifier: these identifiers belong to ${matches.size} different patients in the consortium record; correct the identifiers (or have the records merged) before resubmitting`,
+      );
+    }
+    const existingId = [...matches][0];
     if (existingId) {
       const current = await this.store.lockForUpdate<Patient & { id: string }>(
         manager,
@@ -45,6 +52,14 @@ export class PatientService {
       if (!current) throw new Error(`patient_identifier points at missing Patient/${existingId}`);
       const known = new Set((current.identifier ?? []).map(identifierKey));
       const added = identifiers.filter((i) => !known.has(identifierKey(i)));
+      // A person has one 居民身份证号 and one MRN per member: a different value in the same system
+      // means the submission describes someone else.
+      const clash = added.find((i) => current.identifier?.some((c) => c.system === i.system));
+      if (clash) {
+        throw FhirError.conflict(
+          `${path}.identifier: the patient found by the other identifiers already has a different ${clash.system} identifier; correct the identifiers (or have the records merged) before resubmitting`,
+        );
+      }
       const updated = await this.store.update(
         manager,
         { ...current, identifier: [...(current.identifier ?? []), ...added] },
@@ -87,18 +102,20 @@ export class PatientService {
     );
   }
 
+  /** The patients any of these identifiers already belong to. */
   private async findByIdentifiers(
     manager: EntityManager,
     identifiers: Identifier[],
-  ): Promise<string | undefined> {
+  ): Promise<Set<string>> {
+    const found = new Set<string>();
     for (const identifier of identifiers) {
       const rows = await manager.query<Array<{ patient_id: string }>>(
         `SELECT patient_id FROM gateway.patient_identifier WHERE system = $1 AND value = $2`,
         [identifier.system, identifier.value],
       );
-      if (rows[0]) return rows[0].patient_id;
+      for (const row of rows) found.add(row.patient_id);
     }
-    return undefined;
+    return found;
   }
 
   private async indexIdentifiers(
