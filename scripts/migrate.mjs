@@ -1,23 +1,18 @@
 // npm run migrate: create the database if missing and run every app's pending migrations.
-import { existsSync } from 'node:fs';
-import { APPS, dataSourceOf } from './lib/apps.mjs';
-import {
-  DEFAULT_DATABASE_URL,
-  DEFAULT_REDIS_URL,
-  build,
-  checkServices,
-  installIfNeeded,
-  migrateAll,
-  say,
-} from './lib/setup.mjs';
+import { compiledFiles, describeMigrations, migrateAll } from './lib/database.mjs';
+import { fail, ok, runMain, say } from './lib/output.mjs';
+import { buildIfMissing, installIfNeeded } from './lib/prepare.mjs';
+import { DEFAULT_DATABASE_URL, checkPostgres, redactUrl } from './lib/services.mjs';
 
-installIfNeeded();
-if (!APPS.every((app) => existsSync(dataSourceOf(app.name)))) build();
-const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-await checkServices(databaseUrl, process.env.REDIS_URL || DEFAULT_REDIS_URL);
-const applied = await migrateAll(
-  databaseUrl,
-  APPS.map((a) => a.name),
-);
-for (const [app, names] of Object.entries(applied))
-  say(`${app}: ${names.length ? names.join(', ') : 'up to date'}`);
+runMain(async () => {
+  installIfNeeded();
+  buildIfMissing(compiledFiles());
+  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  // Migrations need PostgreSQL only; Redis may well be down.
+  const problem = await checkPostgres(databaseUrl);
+  if (problem) fail(problem);
+  say(`migrating ${redactUrl(databaseUrl)}`);
+  const result = await migrateAll(databaseUrl);
+  if (result.created) ok(`created database ${redactUrl(databaseUrl)}`);
+  for (const line of describeMigrations(result)) ok(line);
+});

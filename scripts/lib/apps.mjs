@@ -1,4 +1,5 @@
-// The five apps, their compiled entry points and health ports. One list for every script.
+// The five apps, their compiled entry points and health ports: one list for every script (and the
+// Docker health check), so a new app is added in one place.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,9 +13,17 @@ export const APPS = [
   { name: 'pathology-center', portVariable: 'PATHOLOGY_PORT', defaultPort: 3004 },
 ];
 
-export const entryOf = (app) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-export const dataSourceOf = (app) => join(ROOT, 'dist', 'apps', app, 'src', 'data-source.js');
-export const portOf = (app, env = process.env) => {
+export const APP_NAMES = APPS.map((app) => app.name);
+
+export const distOf = (...parts) => join(ROOT, 'dist', ...parts);
+export const entryOf = (app) => distOf('apps', app, 'src', 'main.js');
+export const dataSourceOf = (app) => distOf('apps', app, 'src', 'data-source.js');
+export const persistenceLib = () => distOf('libs', 'persistence', 'src', 'index.js');
+export const seedModule = () => distOf('apps', 'gateway', 'src', 'seed', 'seed.js');
+
+/** The port an app listens on, as the app itself reads it (empty counts as unset). */
+export function portOf(app, env = process.env) {
   const spec = APPS.find((a) => a.name === app);
+  if (!spec) throw new Error(`unknown app "${app}" (known: ${APP_NAMES.join(', ')})`);
   return Number(env[spec.portVariable] || spec.defaultPort);
-};
+}

@@ -81,8 +81,7 @@ describe('FHIR API (e2e)', () => {
   });
 
   afterAll(async () => {
-    await hub?.stop();
-    await hub?.redis.stop();
+    await hub?.shutdown();
   });
 
   it('describes exactly what it supports in the CapabilityStatement', async () => {

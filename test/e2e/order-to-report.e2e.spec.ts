@@ -16,7 +16,7 @@ import {
   makeResidentId,
   makeServiceRequest,
 } from '../support/factories';
-import { type RunningHub, TEST_DATABASE_URL, eventually, startHub } from '../support/hub-harness';
+import { type RunningHub, eventually, startHub } from '../support/hub-harness';
 
 type FhirClient = InstanceType<Awaited<typeof import('fhir-kit-client')>['Client']>;
 interface Row {
@@ -77,14 +77,13 @@ describe('order → centre → report (e2e)', () => {
     hub = await startHub();
     clinicA = await fhirClient(await clientToken(hub.baseUrl, 'clinic-a', 'clinic-a-secret'));
     clinicB = await fhirClient(await clientToken(hub.baseUrl, 'clinic-b', 'clinic-b-secret'));
-    db = new PgClient({ connectionString: TEST_DATABASE_URL });
+    db = new PgClient({ connectionString: hub.databaseUrl });
     await db.connect();
   });
 
   afterAll(async () => {
     await db?.end();
-    await hub?.stop();
-    await hub?.redis.stop();
+    await hub?.shutdown();
   });
 
   it('takes a potassium order from clinic A to a final report clinic A can read', async () => {

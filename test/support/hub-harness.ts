@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { Client as PgClient } from 'pg';
 
 const ROOT = join(__dirname, '..', '..');
 const APPS = ['gateway', 'lab-center', 'imaging-center', 'ecg-center', 'pathology-center'] as const;
@@ -23,6 +24,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A failure that no amount of waiting will fix (a process exited). */
+class StartupFailed extends Error {}
+
 async function waitFor(
   check: () => Promise<boolean>,
   what: string,
@@ -30,7 +34,11 @@ async function waitFor(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check().catch(() => false)) return;
+    const ready = await check().catch((error: unknown) => {
+      if (error instanceof StartupFailed) throw error;
+      return false;
+    });
+    if (ready) return;
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -85,16 +93,90 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
-/** The five compiled apps running against the test database and a private Redis. */
+/**
+ * Loads a module of the compiled hub (dist/): the e2e suite prepares its database with exactly the
+ * code `npm start` runs.
+ */
+function loadCompiled<T>(...path: string[]): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(join(ROOT, 'dist', ...path)) as T;
+}
+
+/**
+ * A database of its own for one e2e run, migrated with the real (compiled) migrations and seeded,
+ * dropped afterwards: runs never see each other's rows or outbox.
+ */
+export class PrivateDatabase {
+  readonly url: string;
+
+  constructor(readonly name: string) {
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${name}`;
+    this.url = url.toString();
+  }
+
+  async create(): Promise<void> {
+    const { ensureDatabase, migrateAppSchema } = loadCompiled<typeof import('@hub/persistence')>(
+      'libs',
+      'persistence',
+      'src',
+      'index.js',
+    );
+    await this.drop();
+    await ensureDatabase(this.url);
+    for (const app of APPS) {
+      const { buildDataSource, SCHEMA } = loadCompiled<{
+        buildDataSource(url: string): import('typeorm').DataSource;
+        SCHEMA: string;
+      }>('apps', app, 'src', 'data-source.js');
+      await migrateAppSchema(buildDataSource(this.url), SCHEMA);
+    }
+    const gateway = loadCompiled<{
+      buildDataSource(url: string): import('typeorm').DataSource;
+    }>('apps', 'gateway', 'src', 'data-source.js');
+    const { seedDemo } = loadCompiled<{
+      seedDemo(
+        dataSource: import('typeorm').DataSource,
+        options: { demo: boolean },
+      ): Promise<unknown>;
+    }>('apps', 'gateway', 'src', 'seed', 'seed.js');
+    const dataSource = gateway.buildDataSource(this.url);
+    await dataSource.initialize();
+    try {
+      await seedDemo(dataSource, { demo: true });
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+
+  async drop(): Promise<void> {
+    const admin = new PgClient({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${this.name}" WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  }
+}
+
+/** The five compiled apps running against a private database and a private Redis. */
 export class RunningHub {
   readonly output: Record<string, string[]> = {};
   private readonly children = new Map<AppName, ChildProcess>();
 
   constructor(
     readonly redis: PrivateRedis,
+    readonly database: PrivateDatabase,
     readonly ports: Record<AppName, number>,
     readonly prefix: string,
+    private readonly overrides: Record<string, string> = {},
   ) {}
+
+  /** The hub's database, for assertions on what was (not) stored. */
+  get databaseUrl(): string {
+    return this.database.url;
+  }
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.ports.gateway}`;
@@ -109,7 +191,7 @@ export class RunningHub {
       ...process.env,
       NODE_ENV: 'test',
       NODE_OPTIONS: '',
-      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_URL: this.database.url,
       REDIS_URL: this.redis.url,
       REDIS_PREFIX: this.prefix,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
@@ -119,6 +201,9 @@ export class RunningHub {
       ECG_PORT: String(this.ports['ecg-center']),
       PATHOLOGY_PORT: String(this.ports['pathology-center']),
       OUTBOX_POLL_MS: '200',
+      // The suite signs in far more often than a person would; the limits have their own tests.
+      AUTH_RATE_PER_MINUTE: process.env.TEST_AUTH_RATE_PER_MINUTE ?? '1000',
+      ...this.overrides,
     };
   }
 
@@ -142,7 +227,14 @@ export class RunningHub {
     }
     try {
       await waitFor(
-        async () => (await fetch(`${this.baseUrl}/health`)).status === 200,
+        async () => {
+          const exited = [...this.children.entries()].find(([, child]) => child.exitCode !== null);
+          if (exited)
+            throw new StartupFailed(
+              `${exited[0]} exited with code ${exited[1].exitCode} during start-up`,
+            );
+          return (await fetch(`${this.baseUrl}/health`)).status === 200;
+        },
         'the hub to become healthy',
         60_000,
       );
@@ -159,6 +251,14 @@ export class RunningHub {
     ).join('\n');
   }
 
+  /** Stops the apps, Redis and drops the database. */
+  async shutdown(): Promise<void> {
+    await this.stop();
+    await this.redis.stop();
+    await this.database.drop();
+  }
+
+  /** Stops the five apps. */
   async stop(): Promise<void> {
     await Promise.all(
       [...this.children.values()].map(async (child) => {
@@ -173,18 +273,23 @@ export class RunningHub {
   }
 }
 
-/** Starts a private Redis and the five apps on free ports. */
-export async function startHub(): Promise<RunningHub> {
+let hubs = 0;
+
+/** Starts a private Redis, a private database and the five apps on free ports. */
+export async function startHub(
+  options: { env?: Record<string, string> } = {},
+): Promise<RunningHub> {
   const redis = new PrivateRedis(await freePort());
   await redis.start();
+  const database = new PrivateDatabase(`hub_e2e_${process.pid}_${++hubs}`);
+  await database.create();
   const ports = {} as Record<AppName, number>;
   for (const app of APPS) ports[app] = await freePort();
-  const hub = new RunningHub(redis, ports, `e2e${process.pid}`);
+  const hub = new RunningHub(redis, database, ports, `e2e${process.pid}`, options.env ?? {});
   try {
     await hub.start();
   } catch (error) {
-    await hub.stop();
-    await redis.stop();
+    await hub.shutdown();
     throw error;
   }
   return hub;

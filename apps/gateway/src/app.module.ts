@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { appDataSourceOptions } from '@hub/persistence';
 import { loggerOptions, maskingStream } from '@hub/platform';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CentreLinkModule } from './centre-link/centre-link.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
@@ -50,6 +51,7 @@ export class GatewayModule {
         TypeOrmModule.forRoot(
           appDataSourceOptions({ url: config.DATABASE_URL, schema: SCHEMA, entities, migrations }),
         ),
+        AuditModule,
         ConsortiumModule,
         CentreLinkModule,
         AuthModule,

@@ -4,6 +4,18 @@ import { commonConfigSchema, configSchemas, parseConfig } from '@hub/platform';
 /** The demo signing key: refused when NODE_ENV=production. */
 export const DEMO_JWT_SECRET = 'demo-only-jwt-secret-change-me-in-production-0001';
 
+/** A comma-separated variable as a list of trimmed, non-empty items. */
+const commaList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
 export const gatewayConfigSchema = commonConfigSchema
   .extend({
     PORT: configSchemas.port.default(3000),
@@ -11,6 +23,21 @@ export const gatewayConfigSchema = commonConfigSchema
     DEMO_MODE: configSchemas.bool.optional(),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+    /** Lifetime of a person's refresh token (rotated on every use). */
+    REFRESH_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(30 * 86400)
+      .default(8 * 3600),
+    /** Failed sign-ins in a row before an account is locked, and for how long. */
+    LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(100).default(5),
+    LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    /** Requests per minute: token/login per client address, the API per caller. */
+    AUTH_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(20),
+    API_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1000000).default(1200),
+    /** Browser origins allowed by CORS (comma-separated); none by default. */
+    CORS_ORIGINS: commaList('').pipe(z.array(z.url())),
     OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60000).default(500),
     /** Largest JSON body (FHIR resources and Bundles) the API accepts. */
     JSON_BODY_LIMIT: z
@@ -18,16 +45,9 @@ export const gatewayConfigSchema = commonConfigSchema
       .regex(/^\d+(kb|mb)$/, 'must look like 512kb or 5mb')
       .default('5mb'),
     /** Centres to check in /health; all four by default. */
-    CENTRES: z
-      .string()
-      .default('lab,imaging,ecg,pathology')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.enum(['lab', 'imaging', 'ecg', 'pathology']))),
+    CENTRES: commaList('lab,imaging,ecg,pathology').pipe(
+      z.array(z.enum(['lab', 'imaging', 'ecg', 'pathology'])),
+    ),
   })
   .transform((config, ctx) => {
     const production = config.NODE_ENV === 'production';

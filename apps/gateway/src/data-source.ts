@@ -1,11 +1,12 @@
 import { type DataSource } from 'typeorm';
 import { createAppDataSource, OutboxMessage } from '@hub/persistence';
 import { GatewayInit1763880000000 } from './migrations/1763880000000-GatewayInit';
+import { AuditAndAccounts1763880000300 } from './migrations/1763880000300-AuditAndAccounts';
 
 /** The gateway's own schema: the consortium record. */
 export const SCHEMA = 'gateway';
 
-export const migrations = [GatewayInit1763880000000];
+export const migrations = [GatewayInit1763880000000, AuditAndAccounts1763880000300];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */
 export const entities = [OutboxMessage];

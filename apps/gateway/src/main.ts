@@ -4,6 +4,7 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, closeOnSignals, createLogger, redactUrl } from '@hub/platform';
 import { mountQueueDashboard } from './admin/queue-dashboard';
+import { hardenHttp } from './security/http-hardening';
 import { type GatewayConfig, loadGatewayConfig } from './config';
 import { GatewayModule } from './app.module';
 import { checkDependencies } from '@hub/platform';
@@ -32,11 +33,7 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
-  app.useBodyParser('json', {
-    type: ['application/json', 'application/fhir+json'],
-    limit: config.JSON_BODY_LIMIT,
-  });
-  app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
+  const releaseHardening = hardenHttp(app, config);
   const closeDashboard = mountQueueDashboard(app, config);
   await app.listen(config.PORT, '0.0.0.0');
   log.info(
@@ -51,6 +48,7 @@ async function bootstrap(): Promise<void> {
   const shutdown = async () => {
     await closeDashboard();
     await app.close();
+    releaseHardening();
   };
   closeOnSignals({ close: shutdown }, (message) => log.info(message));
 }

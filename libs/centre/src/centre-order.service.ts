@@ -35,7 +35,7 @@ export class CentreOrderService {
       const inserted = await manager.query<Array<{ order_id: string }>>(
         `INSERT INTO ${table} (order_id, task_id, code, priority, requester_org_id, status)
          VALUES ($1, $2, $3, $4, $5, 'accepted')
-         ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+         ON CONFLICT DO NOTHING RETURNING order_id`,
         [order.orderId, order.taskId, order.code, order.priority, order.requesterOrgId],
       );
       if (inserted.length === 0) return false;

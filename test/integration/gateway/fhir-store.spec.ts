@@ -1,7 +1,14 @@
 import type { Bundle, Observation } from 'fhir/r4';
 import { randomUUID } from 'node:crypto';
 import { FhirError } from '@hub/fhir';
-import { fullAccess, orgScope } from '../../../apps/gateway/src/fhir/access-scope';
+import { type Accessor, systemAgent } from '../../../apps/gateway/src/audit/accessor';
+import {
+  type AccessScope,
+  fullAccess,
+  orgScope,
+} from '../../../apps/gateway/src/fhir/access-scope';
+
+const as = (scope: AccessScope): Accessor => ({ scope, agent: systemAgent('integration-test') });
 import { type GatewayFixture, gatewayFixture } from './gateway-fixture';
 
 const BASE = 'http://hub.test/fhir';
@@ -48,7 +55,12 @@ describe('FHIR store and search (real PostgreSQL)', () => {
   afterAll(() => fx.close());
 
   const search = (query: Record<string, string>, scope = orgScope(org)) =>
-    fx.search.search('Observation', Object.entries({ subject: patient, ...query }), scope, BASE);
+    fx.search.search(
+      'Observation',
+      Object.entries({ subject: patient, ...query }),
+      as(scope),
+      BASE,
+    );
 
   it('keeps every version and serves vread and history', async () => {
     const created = await fx.store.transaction((m) =>
@@ -60,13 +72,19 @@ describe('FHIR store and search (real PostgreSQL)', () => {
     );
     expect(updated.meta?.versionId).toBe('2');
     expect(
-      (await fx.store.read<Observation & { id: string }>('Observation', created.id, orgScope(org)))
-        .status,
+      (
+        await fx.store.read<Observation & { id: string }>(
+          'Observation',
+          created.id,
+          as(orgScope(org)),
+        )
+      ).status,
     ).toBe('amended');
     expect(
-      ((await fx.store.vread('Observation', created.id, '1', orgScope(org))) as Observation).status,
+      ((await fx.store.vread('Observation', created.id, '1', as(orgScope(org)))) as Observation)
+        .status,
     ).toBe('final');
-    const history = await fx.store.history('Observation', created.id, orgScope(org), BASE);
+    const history = await fx.store.history('Observation', created.id, as(orgScope(org)), BASE);
     expect(history.entry?.map((e) => e.resource?.meta?.versionId)).toEqual(['2', '1']);
   });
 
@@ -77,7 +95,7 @@ describe('FHIR store and search (real PostgreSQL)', () => {
     const foreignId = all
       .entry!.map((e) => e.resource!)
       .find((r) => (r as Observation).effectiveDateTime?.includes('09:00'))!.id!;
-    await expect(fx.store.read('Observation', foreignId, orgScope(org))).rejects.toMatchObject({
+    await expect(fx.store.read('Observation', foreignId, as(orgScope(org)))).rejects.toMatchObject({
       status: 404,
     });
   });
@@ -106,7 +124,7 @@ describe('FHIR store and search (real PostgreSQL)', () => {
     const second = await fx.search.search(
       'Observation',
       [...new URL(next!).searchParams.entries()],
-      orgScope(org),
+      as(orgScope(org)),
       BASE,
     );
     expect(second.entry).toHaveLength(1);
@@ -124,7 +142,7 @@ describe('FHIR store and search (real PostgreSQL)', () => {
     const found: Bundle = await fx.search.search(
       'Organization',
       [['identifier', 'CLINIC-A']],
-      orgScope('CLINIC-B'),
+      as(orgScope('CLINIC-B')),
       BASE,
     );
     expect(found.total).toBe(1);

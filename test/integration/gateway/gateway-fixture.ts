@@ -1,6 +1,7 @@
 import { type DataSource } from 'typeorm';
 import { buildDataSource } from '../../../apps/gateway/src/data-source';
 import { loadGatewayConfig } from '../../../apps/gateway/src/config';
+import { AuditService } from '../../../apps/gateway/src/audit/audit.service';
 import { ConsortiumService } from '../../../apps/gateway/src/consortium/consortium.service';
 import { FhirSearchService } from '../../../apps/gateway/src/fhir/fhir-search.service';
 import { FhirStore } from '../../../apps/gateway/src/fhir/fhir-store.service';
@@ -29,7 +30,8 @@ export async function gatewayFixture(): Promise<GatewayFixture> {
   });
   const dataSource = buildDataSource(TEST_DATABASE_URL);
   await dataSource.initialize();
-  const store = new FhirStore(dataSource);
+  const audit = new AuditService(dataSource);
+  const store = new FhirStore(dataSource, audit);
   const relay = new OutboxRelayService(dataSource, config);
   const intake = new OrderIntakeService(
     store,
@@ -40,7 +42,7 @@ export async function gatewayFixture(): Promise<GatewayFixture> {
   return {
     dataSource,
     store,
-    search: new FhirSearchService(dataSource),
+    search: new FhirSearchService(dataSource, audit),
     intake,
     relay,
     prefix,

@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import { type NextFunction, type Request, type Response } from 'express';
 import { Queues } from '@hub/contracts';
 import { redisOptions } from '@hub/platform';
+import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { type Principal } from '../auth/principal';
 import { type GatewayConfig } from '../config';
@@ -40,11 +41,12 @@ export function mountQueueDashboard(
     options: { uiConfig: { boardTitle: '队列监控 Queues' } },
   });
   const auth = app.get(AuthService);
+  const audit = app.get(AuditService);
   const basicCache = new Map<string, { principal: Principal; until: number }>();
 
   const guard = (request: Request, response: Response, next: NextFunction) => {
-    authenticate(request.headers.authorization ?? '')
-      .then((principal) => {
+    authenticate(request.headers.authorization ?? '', request.ip)
+      .then(async (principal) => {
         if (!principal) {
           response.setHeader(
             'WWW-Authenticate',
@@ -59,12 +61,29 @@ export function mountQueueDashboard(
             .json({ error: 'the queue dashboard is for IT operations and administrators' });
           return;
         }
+        if (request.method !== 'GET' && request.method !== 'HEAD') {
+          // Retrying, promoting or cleaning jobs replays or discards work: who did it is audited.
+          await audit.record({
+            type: '110100',
+            subtype: `queue-${request.method.toLowerCase()}`,
+            action: request.method === 'DELETE' ? 'D' : 'E',
+            agent: {
+              subject: principal.subject,
+              kind: principal.kind,
+              org: principal.org,
+              roles: principal.roles,
+              ip: request.ip,
+              purpose: 'HOPERAT',
+            },
+            query: `${request.method} ${QUEUE_DASHBOARD_PATH}${request.path}`,
+          });
+        }
         next();
       })
       .catch(next);
   };
 
-  async function authenticate(header: string): Promise<Principal | undefined> {
+  async function authenticate(header: string, ip?: string): Promise<Principal | undefined> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(header);
     if (bearer) return auth.verify(bearer[1]);
     const basic = /^Basic\s+(\S+)$/i.exec(header);
@@ -76,8 +95,8 @@ export function mountQueueDashboard(
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return undefined;
-    const token = await auth.login(decoded.slice(0, colon), decoded.slice(colon + 1));
-    const principal = token && (await auth.verify(token.access_token));
+    const signIn = await auth.login(decoded.slice(0, colon), decoded.slice(colon + 1), ip, false);
+    const principal = signIn.ok ? await auth.verify(signIn.token.access_token) : undefined;
     if (principal) basicCache.set(key, { principal, until: Date.now() + BASIC_CACHE_MS });
     return principal;
   }

@@ -31,6 +31,8 @@ export interface Principal {
   /** Organisation code of the caller (CLINIC-A, LAB, …). */
   org: string;
   roles: Role[];
+  /** False for a trainee: their reports need a licensed senior's confirmation. */
+  licensed: boolean;
 }
 
 export function hasAnyRole(principal: Principal, roles: readonly Role[]): boolean {

@@ -7,7 +7,7 @@ import { OutboxRelayService } from '../order/outbox-relay.service';
 import { FhirSearchService } from './fhir-search.service';
 import { FhirStore } from './fhir-store.service';
 import { FhirWriteService, type WriteOutcome } from './fhir-write.service';
-import { scopeFor } from './fhir-access';
+import { type Accessor } from '../audit/accessor';
 
 export const MAX_BUNDLE_ENTRIES = 500;
 
@@ -47,16 +47,23 @@ export class FhirBundleService {
     private readonly relay: OutboxRelayService,
   ) {}
 
-  async process(input: unknown, principal: Principal, baseUrl: string): Promise<Bundle> {
+  async process(
+    input: unknown,
+    principal: Principal,
+    accessor: Accessor,
+    baseUrl: string,
+  ): Promise<Bundle> {
     const bundle = validateBundle(input);
     const entries = (bundle.entry ?? []).map((entry, index) => planEntry(entry, index));
-    if (bundle.type === 'transaction') return this.transaction(entries, principal, baseUrl);
-    return this.batch(entries, principal, baseUrl);
+    if (bundle.type === 'transaction')
+      return this.transaction(entries, principal, accessor, baseUrl);
+    return this.batch(entries, principal, accessor, baseUrl);
   }
 
   private async transaction(
     entries: PlannedEntry[],
     principal: Principal,
+    accessor: Accessor,
     baseUrl: string,
   ): Promise<Bundle> {
     const fullUrls = entries.map((e) => e.fullUrl).filter((u): u is string => !!u);
@@ -69,7 +76,15 @@ export class FhirBundleService {
       for (const entry of ordered) {
         const path = `Bundle.entry[${entry.index}].resource`;
         const resource = rewriteReferences(entry.resource, resolved);
-        const outcome = await this.createOne(manager, entry, resource, principal, path, baseUrl);
+        const outcome = await this.createOne(
+          manager,
+          entry,
+          resource,
+          principal,
+          accessor,
+          path,
+          baseUrl,
+        );
         outcomes.set(entry.index, outcome);
         if (entry.fullUrl)
           resolved.set(entry.fullUrl, `${outcome.resource.resourceType}/${outcome.resource.id}`);
@@ -96,6 +111,7 @@ export class FhirBundleService {
   private async batch(
     entries: PlannedEntry[],
     principal: Principal,
+    accessor: Accessor,
     baseUrl: string,
   ): Promise<Bundle> {
     const response: BundleEntry[] = [];
@@ -108,7 +124,7 @@ export class FhirBundleService {
             `${path}: urn:uuid: references are only resolved in a transaction Bundle`,
           );
         const outcome = await this.store.transaction((manager) =>
-          this.createOne(manager, entry, entry.resource, principal, path, baseUrl),
+          this.createOne(manager, entry, entry.resource, principal, accessor, path, baseUrl),
         );
         routed ||= outcome.routed;
         response.push(responseEntry(outcome, baseUrl));
@@ -128,13 +144,14 @@ export class FhirBundleService {
     entry: PlannedEntry,
     resource: Record<string, unknown>,
     principal: Principal,
+    accessor: Accessor,
     path: string,
     baseUrl: string,
   ): Promise<WriteOutcome> {
     if (entry.ifNoneExist && entry.type !== 'Patient' && entry.type !== 'ServiceRequest') {
       // Patients link by identifier and orders by placer number anyway; other types search.
       const query = [...new URLSearchParams(entry.ifNoneExist).entries()];
-      const found = await this.search.search(entry.type, query, scopeFor(principal), baseUrl);
+      const found = await this.search.search(entry.type, query, accessor, baseUrl);
       if ((found.total ?? 0) > 1) {
         throw FhirError.preconditionFailed(
           `Bundle.entry[${entry.index}].request.ifNoneExist matches ${found.total} resources`,
@@ -143,7 +160,7 @@ export class FhirBundleService {
       const match = found.entry?.[0]?.resource as StoredResource | undefined;
       if (match) return { resource: match, created: false, routed: false };
     }
-    return this.writer.create(manager, resource, principal, path);
+    return this.writer.create(manager, resource, principal, accessor.agent, path);
   }
 }
 

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { type Request, type Response } from 'express';
 import { FhirError, type IssueType, operationOutcome } from '@hub/fhir';
+import { maskResidentIdsInText } from '@hub/identity';
 
 const ISSUE_BY_STATUS: Record<number, IssueType> = {
   400: 'invalid',
@@ -43,6 +44,9 @@ export class FhirExceptionFilter implements ExceptionFilter {
       );
     }
     if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="consortium-hub"');
+    // An error message never repeats an identity number a caller sent.
+    for (const issue of outcome.issue)
+      if (issue.diagnostics) issue.diagnostics = maskResidentIdsInText(issue.diagnostics);
     response.status(status).type('application/fhir+json').send(JSON.stringify(outcome));
   }
 }

@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Bundle, BundleEntry } from 'fhir/r4';
 import { type DataSource } from 'typeorm';
 import { FhirError, type StoredResource } from '@hub/fhir';
-import { type AccessScope } from './access-scope';
-import { normalizeString, scopeClause } from './fhir-store.service';
+import { type Accessor } from '../audit/accessor';
+import { AuditService } from '../audit/audit.service';
+import { normalizeString, patientIdsOf, scopeClause } from './fhir-store.service';
 import {
   dateRange,
   searchParameters,
@@ -38,14 +39,39 @@ const DATE_PREFIXES = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'sa', 'eb', 'ap'] as 
  */
 @Injectable()
 export class FhirSearchService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
+  /** Searches what the caller may see; the search and what it returned are audited. */
   async search(
     type: string,
     query: SearchQuery,
-    scope: AccessScope,
+    accessor: Accessor,
     baseUrl: string,
   ): Promise<Bundle> {
+    const bundle = await this.run(type, query, accessor, baseUrl);
+    const resources = (bundle.entry ?? []).map((e) => e.resource as StoredResource);
+    await this.audit.record({
+      type: '110112',
+      subtype: 'search-type',
+      action: 'E',
+      agent: accessor.agent,
+      entities: resources.map((r) => ({ type: r.resourceType, id: r.id })),
+      patientIds: resources.flatMap(patientIdsOf),
+      query: `${type}?${new URLSearchParams(query).toString()}`,
+    });
+    return bundle;
+  }
+
+  private async run(
+    type: string,
+    query: SearchQuery,
+    accessor: Accessor,
+    baseUrl: string,
+  ): Promise<Bundle> {
+    const scope = accessor.scope;
     const definitions = searchParameters[type];
     if (!definitions) throw FhirError.notFound(`resource type ${type} is not supported`);
     const sql = new SqlBuilder();

@@ -4,6 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Bundle, BundleEntry } from 'fhir/r4';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { FhirError, type StoredResource } from '@hub/fhir';
+import { type AuditAgent, type Accessor } from '../audit/accessor';
+import { AuditService } from '../audit/audit.service';
 import { type AccessScope } from './access-scope';
 import { type DateRange, type TokenValue, searchParameters } from './search-parameters';
 
@@ -25,7 +27,10 @@ interface ResourceRow {
  */
 @Injectable()
 export class FhirStore {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   /** Runs `work` in one transaction. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -41,6 +46,7 @@ export class FhirStore {
     manager: EntityManager,
     resource: T,
     owners: string[],
+    agent?: AuditAgent,
   ): Promise<T & StoredResource> {
     const id = resource.id ?? randomUUID();
     if (!ID_PATTERN.test(id))
@@ -56,6 +62,7 @@ export class FhirStore {
     );
     await this.writeHistory(manager, stored, 1, now);
     await this.writeIndex(manager, stored);
+    if (agent) await this.auditWrite(manager, 'C', stored, agent);
     return stored;
   }
 
@@ -67,6 +74,7 @@ export class FhirStore {
     manager: EntityManager,
     resource: T,
     addOwners: string[] = [],
+    agent?: AuditAgent,
   ): Promise<T> {
     const rows = await manager.query<[Array<{ version_id: number }>, number]>(
       `UPDATE gateway.fhir_resource SET version_id = version_id + 1, last_updated = $3,
@@ -84,6 +92,7 @@ export class FhirStore {
     );
     await this.writeHistory(manager, stored, version, now);
     await this.writeIndex(manager, stored);
+    if (agent) await this.auditWrite(manager, 'U', stored, agent);
     return stored;
   }
 
@@ -116,9 +125,28 @@ export class FhirStore {
     return rows[0]?.content as T | undefined;
   }
 
-  /** Reads a resource or throws a 404 OperationOutcome. */
-  async read<T extends StoredResource>(type: string, id: string, scope: AccessScope): Promise<T> {
-    const found = await this.find<T>(type, id, scope);
+  /**
+   * Reads a resource the caller may see, or throws a 404 OperationOutcome (another member's
+   * resource looks exactly like a missing one). Audited either way: one AuditEvent per read.
+   */
+  async read<T extends StoredResource>(
+    type: string,
+    id: string,
+    accessor: Accessor,
+    subtype = 'read',
+  ): Promise<T> {
+    const found = await this.find<T>(type, id, accessor.scope);
+    await this.audit.record({
+      type: '110110',
+      subtype,
+      action: 'R',
+      agent: accessor.agent,
+      entities: [{ type, id }],
+      patientIds: found ? patientIdsOf(found) : [],
+      ...(found
+        ? {}
+        : { outcome: '4' as const, outcomeDesc: `${type}/${id} not found or not visible` }),
+    });
     if (!found) throw FhirError.notFound(`${type}/${id} is not known`);
     return found;
   }
@@ -128,9 +156,9 @@ export class FhirStore {
     type: string,
     id: string,
     versionId: string,
-    scope: AccessScope,
+    accessor: Accessor,
   ): Promise<StoredResource> {
-    await this.read(type, id, scope);
+    await this.read(type, id, accessor, 'vread');
     if (!/^\d{1,9}$/.test(versionId))
       throw FhirError.notFound(`${type}/${id}/_history/${versionId} is not known`);
     const rows = await this.dataSource.query<ResourceRow[]>(
@@ -142,8 +170,8 @@ export class FhirStore {
   }
 
   /** Every version of a resource, newest first, as a `history` Bundle. */
-  async history(type: string, id: string, scope: AccessScope, baseUrl: string): Promise<Bundle> {
-    await this.read(type, id, scope);
+  async history(type: string, id: string, accessor: Accessor, baseUrl: string): Promise<Bundle> {
+    await this.read(type, id, accessor, 'history-instance');
     const rows = await this.dataSource.query<ResourceRow[]>(
       `SELECT content FROM gateway.fhir_resource_history WHERE resource_type = $1 AND id = $2 ORDER BY version_id DESC`,
       [type, id],
@@ -166,6 +194,36 @@ export class FhirStore {
         },
       })),
     };
+  }
+
+  private async auditWrite(
+    manager: EntityManager,
+    action: 'C' | 'U',
+    resource: StoredResource,
+    agent: AuditAgent,
+  ): Promise<void> {
+    await this.auditAccess(manager, action, action === 'C' ? 'create' : 'update', resource, agent);
+  }
+
+  /** Records an access to one resource in the caller's transaction. */
+  async auditAccess(
+    manager: EntityManager,
+    action: 'C' | 'R' | 'U',
+    subtype: string,
+    resource: StoredResource,
+    agent: AuditAgent,
+  ): Promise<void> {
+    await this.audit.record(
+      {
+        type: '110110',
+        subtype,
+        action,
+        agent,
+        entities: [{ type: resource.resourceType, id: resource.id }],
+        patientIds: patientIdsOf(resource),
+      },
+      manager,
+    );
   }
 
   private withMeta(resource: StoredResource, version: number, at: Date): StoredResource {
@@ -254,6 +312,18 @@ export class FhirStore {
       );
     }
   }
+}
+
+/** The patients a resource is about: itself for a Patient, its subject (or Task.for) otherwise. */
+export function patientIdsOf(resource: StoredResource): string[] {
+  if (resource.resourceType === 'Patient') return [resource.id];
+  const r = resource as StoredResource & {
+    subject?: { reference?: string };
+    for?: { reference?: string };
+  };
+  return [r.subject?.reference, r.for?.reference]
+    .map((reference) => /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(reference ?? '')?.[1])
+    .filter((id): id is string => id !== undefined);
 }
 
 /** Case- and accent-insensitive form used for string search. */

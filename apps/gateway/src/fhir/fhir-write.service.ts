@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Patient, Reference } from 'fhir/r4';
 import { type EntityManager } from 'typeorm';
 import { FhirError, parseReference, type StoredResource } from '@hub/fhir';
+import { type AuditAgent } from '../audit/accessor';
 import { type Principal } from '../auth/principal';
 import { OrderIntakeService } from '../order/order-intake.service';
 import { PatientService } from '../patient/patient.service';
@@ -59,6 +60,7 @@ export class FhirWriteService {
     manager: EntityManager,
     input: unknown,
     principal: Principal,
+    agent: AuditAgent,
     path: string,
     expectedType?: string,
   ): Promise<WriteOutcome> {
@@ -79,7 +81,7 @@ export class FhirWriteService {
     assertMayCreate(principal, type);
     switch (type) {
       case 'ServiceRequest': {
-        const result = await this.intake.accept(manager, input, principal.org, path);
+        const result = await this.intake.accept(manager, input, principal.org, path, agent);
         return { resource: result.serviceRequest, created: result.created, routed: result.created };
       }
       case 'Patient': {
@@ -88,6 +90,7 @@ export class FhirWriteService {
           input as Patient,
           principal.org,
           path,
+          agent,
         );
         return { resource: link.patient, created: link.created, routed: false };
       }
@@ -121,6 +124,7 @@ export class FhirWriteService {
           manager,
           { ...resource, id: undefined, meta: undefined },
           [principal.org],
+          agent,
         );
         return { resource: stored, created: true, routed: false };
       }
@@ -129,6 +133,7 @@ export class FhirWriteService {
           manager,
           { ...(input as StoredResource), id: undefined, meta: undefined },
           [],
+          agent,
         );
         return { resource: stored, created: true, routed: false };
       }

@@ -5,7 +5,11 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { type Principal } from '../auth/principal';
 import { OutboxRelayService } from '../order/outbox-relay.service';
 import { capabilityStatement } from './capability-statement';
-import { scopeFor } from './fhir-access';
+import { type Accessor } from '../audit/accessor';
+import { AuditService } from '../audit/audit.service';
+import { RequireRoles } from '../auth/auth.guard';
+import { CurrentAccessor } from './current-accessor.decorator';
+import { accessorFor } from './fhir-access';
 import { FhirBundleService } from './fhir-bundle.service';
 import { type SearchQuery, FhirSearchService } from './fhir-search.service';
 import { FhirStore } from './fhir-store.service';
@@ -26,12 +30,63 @@ export class FhirController {
     private readonly writer: FhirWriteService,
     private readonly bundles: FhirBundleService,
     private readonly relay: OutboxRelayService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get('metadata')
   metadata(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
     response.type(FHIR_JSON);
     return capabilityStatement(baseUrl(request), process.env.npm_package_version ?? '0.1.0');
+  }
+
+  /** The audit trail, for administrators; reading it is itself audited. */
+  @Get('AuditEvent')
+  @RequireRoles('admin')
+  async auditSearch(
+    @Req() request: Request,
+    @CurrentAccessor() accessor: Accessor,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    response.type(FHIR_JSON);
+    const query = queryOf(request);
+    const bundle = await this.audit.search(query, baseUrl(request));
+    await this.audit.record({
+      type: '110112',
+      subtype: 'search-type',
+      action: 'E',
+      agent: accessor.agent,
+      query: `AuditEvent?${new URLSearchParams(query).toString()}`,
+    });
+    return bundle;
+  }
+
+  @Get('AuditEvent/:id')
+  @RequireRoles('admin')
+  async auditRead(
+    @Param('id') id: string,
+    @CurrentAccessor() accessor: Accessor,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    response.type(FHIR_JSON);
+    const event = await this.audit.read(id);
+    await this.audit.record({
+      type: '110110',
+      subtype: 'read',
+      action: 'R',
+      agent: accessor.agent,
+      entities: [{ type: 'AuditEvent', id }],
+    });
+    return event;
+  }
+
+  /** The audit trail cannot be written, changed or deleted through any API. */
+  @All(['AuditEvent', 'AuditEvent/*path'])
+  auditReadOnly(@Req() request: Request): never {
+    throw new FhirError(
+      405,
+      'not-supported',
+      `${request.method} on AuditEvent is not allowed: the audit trail is read-only`,
+    );
   }
 
   @Post()
@@ -44,7 +99,7 @@ export class FhirController {
   ) {
     requireJson(request);
     response.type(FHIR_JSON);
-    return this.bundles.process(body, principal, baseUrl(request));
+    return this.bundles.process(body, principal, accessorFor(principal, request), baseUrl(request));
   }
 
   @Post(':type')
@@ -58,7 +113,14 @@ export class FhirController {
     checkType(type);
     requireJson(request);
     const outcome = await this.store.transaction((manager) =>
-      this.writer.create(manager, body, principal, type, type),
+      this.writer.create(
+        manager,
+        body,
+        principal,
+        accessorFor(principal, request).agent,
+        type,
+        type,
+      ),
     );
     if (outcome.routed) this.relay.kick();
     const resource = outcome.resource;
@@ -76,7 +138,7 @@ export class FhirController {
   async searchPost(
     @Param('type') type: string,
     @Req() request: Request,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentAccessor() accessor: Accessor,
     @Res({ passthrough: true }) response: Response,
   ) {
     checkType(type);
@@ -95,7 +157,7 @@ export class FhirController {
     return this.searchService.search(
       type,
       [...queryOf(request), ...query],
-      scopeFor(principal),
+      accessor,
       baseUrl(request),
     );
   }
@@ -104,23 +166,23 @@ export class FhirController {
   async search(
     @Param('type') type: string,
     @Req() request: Request,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentAccessor() accessor: Accessor,
     @Res({ passthrough: true }) response: Response,
   ) {
     checkType(type);
     response.type(FHIR_JSON);
-    return this.searchService.search(type, queryOf(request), scopeFor(principal), baseUrl(request));
+    return this.searchService.search(type, queryOf(request), accessor, baseUrl(request));
   }
 
   @Get(':type/:id')
   async read(
     @Param('type') type: string,
     @Param('id') id: string,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentAccessor() accessor: Accessor,
     @Res({ passthrough: true }) response: Response,
   ) {
     checkType(type);
-    const resource = await this.store.read(type, id, scopeFor(principal));
+    const resource = await this.store.read(type, id, accessor);
     response.type(FHIR_JSON);
     setVersionHeaders(response, resource);
     return resource;
@@ -131,12 +193,12 @@ export class FhirController {
     @Param('type') type: string,
     @Param('id') id: string,
     @Req() request: Request,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentAccessor() accessor: Accessor,
     @Res({ passthrough: true }) response: Response,
   ) {
     checkType(type);
     response.type(FHIR_JSON);
-    return this.store.history(type, id, scopeFor(principal), baseUrl(request));
+    return this.store.history(type, id, accessor, baseUrl(request));
   }
 
   @Get(':type/:id/_history/:versionId')
@@ -144,11 +206,11 @@ export class FhirController {
     @Param('type') type: string,
     @Param('id') id: string,
     @Param('versionId') versionId: string,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentAccessor() accessor: Accessor,
     @Res({ passthrough: true }) response: Response,
   ) {
     checkType(type);
-    const resource = await this.store.vread(type, id, versionId, scopeFor(principal));
+    const resource = await this.store.vread(type, id, versionId, accessor);
     response.type(FHIR_JSON);
     setVersionHeaders(response, resource);
     return resource;

@@ -17,6 +17,7 @@ import {
   MEMBER_KINDS,
   type OrganizationRecord,
 } from '../consortium/consortium.service';
+import { type AuditAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
 import { PatientService } from '../patient/patient.service';
 import { OutboxRelayService } from './outbox-relay.service';
@@ -44,9 +45,9 @@ export class OrderIntakeService {
   ) {}
 
   /** Accepts an order in its own transaction and kicks the relay after commit. */
-  async submit(input: unknown, org: string): Promise<IntakeResult> {
+  async submit(input: unknown, org: string, agent?: AuditAgent): Promise<IntakeResult> {
     const result = await this.store.transaction((manager) =>
-      this.accept(manager, input, org, 'ServiceRequest'),
+      this.accept(manager, input, org, 'ServiceRequest', agent),
     );
     if (result.created) this.relay.kick();
     return result;
@@ -62,6 +63,7 @@ export class OrderIntakeService {
     input: unknown,
     org: string,
     path: string,
+    agent?: AuditAgent,
   ): Promise<IntakeResult> {
     const requester = await this.consortium.organization(org, manager);
     if (!requester || !MEMBER_KINDS.includes(requester.kind)) {
@@ -98,7 +100,9 @@ export class OrderIntakeService {
     if (!centre) throw new Error(`no organisation hosts the ${item.centre} centre`);
 
     const priority = request.priority ?? 'routine';
-    const patientId = await this.resolveSubject(manager, request.subject, org, path);
+    const patientId = await this.resolveSubject(manager, request.subject, org, path, agent);
+    // The centre sees the patient of the work routed to it.
+    await this.patients.addOwner(manager, patientId, centre.code);
 
     const orderId = randomUUID();
     const taskId = randomUUID();
@@ -170,7 +174,9 @@ export class OrderIntakeService {
       performer: [centreRef],
       authoredOn: request.authoredOn ?? now,
     };
-    const serviceRequest = await this.store.create(manager, serviceRequestContent, [org]);
+    // Owners: the ordering member and the performing centre (each sees it, nobody else).
+    const owners = [org, centre.code];
+    const serviceRequest = await this.store.create(manager, serviceRequestContent, owners, agent);
     const taskContent: Task = {
       resourceType: 'Task',
       id: taskId,
@@ -187,7 +193,7 @@ export class OrderIntakeService {
       requester: requesterRef,
       owner: centreRef,
     };
-    const task = await this.store.create(manager, taskContent, [org]);
+    const task = await this.store.create(manager, taskContent, owners, agent);
     await enqueueInOutbox(
       manager,
       CentreOrderQueue[item.centre],
@@ -240,6 +246,7 @@ export class OrderIntakeService {
     subject: Reference | undefined,
     org: string,
     path: string,
+    agent?: AuditAgent,
   ): Promise<string> {
     if (!subject)
       throw FhirError.unprocessable(
@@ -271,6 +278,7 @@ export class OrderIntakeService {
         subject.identifier,
         org,
         `${path}.subject.identifier`,
+        agent,
       );
       return link.patient.id;
     }

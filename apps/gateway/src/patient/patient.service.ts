@@ -3,6 +3,7 @@ import type { Identifier, Patient } from 'fhir/r4';
 import { type EntityManager } from 'typeorm';
 import { FhirError, mrnSystem } from '@hub/fhir';
 import { RESIDENT_ID_SYSTEM, checkResidentId, normalizeResidentId } from '@hub/identity';
+import { type AuditAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
 
 export interface PatientLink {
@@ -29,6 +30,7 @@ export class PatientService {
     input: Patient,
     org: string,
     path = 'Patient',
+    agent?: AuditAgent,
   ): Promise<PatientLink> {
     const identifiers = validatePatientIdentifiers(
       input.identifier ?? [],
@@ -60,10 +62,17 @@ export class PatientService {
           `${path}.identifier: the patient found by the other identifiers already has a different ${clash.system} identifier; correct the identifiers (or have the records merged) before resubmitting`,
         );
       }
+      if (added.length === 0) {
+        // Nothing new about the person: no new version, but the member now sees them.
+        await this.addOwner(manager, current.id, org);
+        if (agent) await this.store.auditAccess(manager, 'R', 'create', current, agent);
+        return { patient: current, created: false };
+      }
       const updated = await this.store.update(
         manager,
         { ...current, identifier: [...(current.identifier ?? []), ...added] },
         [org],
+        agent,
       );
       await this.indexIdentifiers(manager, updated.id, added);
       return { patient: updated, created: false };
@@ -73,6 +82,7 @@ export class PatientService {
       manager,
       { ...content, resourceType: 'Patient' as const, identifier: identifiers },
       [org],
+      agent,
     );
     await this.indexIdentifiers(manager, created.id, identifiers);
     return { patient: created, created: true };
@@ -84,12 +94,14 @@ export class PatientService {
     identifier: Identifier,
     org: string,
     path: string,
+    agent?: AuditAgent,
   ): Promise<PatientLink> {
     return this.createOrLink(
       manager,
       { resourceType: 'Patient', identifier: [identifier] },
       org,
       path,
+      agent,
     );
   }
 

@@ -5,6 +5,7 @@ import { type ReportSubmitPayload, type TaskUpdatePayload } from '@hub/contracts
 import { type StoredResource } from '@hub/fhir';
 import { CentreClient } from '../centre-link/centre-client.service';
 import { fullAccess } from '../fhir/access-scope';
+import { systemAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
 
 /** Order of Task states; a centre's event never moves a Task backwards. */
@@ -49,7 +50,12 @@ export class ResultIntakeService {
       );
       if (!task) throw new Error(`Task/${event.taskId} for order ${event.orderId} is not known`);
       if ((TASK_PROGRESS[task.status] ?? 0) >= (TASK_PROGRESS[event.status] ?? 0)) return;
-      await this.store.update(manager, { ...task, status: event.status, lastModified: event.at });
+      await this.store.update(
+        manager,
+        { ...task, status: event.status, lastModified: event.at },
+        [],
+        systemAgent(`${event.centre}-center`, event.centre.toUpperCase()),
+      );
       await manager.query(
         `UPDATE gateway.service_order SET status = $2, updated_at = now() WHERE order_id = $1`,
         [event.orderId, event.status],
@@ -82,6 +88,7 @@ export class ResultIntakeService {
       );
       if (!order || !task) throw new Error(`order ${event.orderId} or its Task is not known`);
       const owners = await this.owners(manager, event.orderId);
+      const agent = systemAgent(`${event.centre}-center`, event.centre.toUpperCase());
       const subject = order.subject;
       const idFor = new Map<string, string>();
       for (const entry of reply.observations)
@@ -92,6 +99,7 @@ export class ResultIntakeService {
           manager,
           { ...observation, id: idFor.get(entry.fullUrl), subject },
           owners,
+          agent,
         );
       }
       const report = reply.diagnosticReport as unknown as DiagnosticReport;
@@ -108,21 +116,27 @@ export class ResultIntakeService {
           })),
         },
         owners,
+        agent,
       );
       const now = new Date().toISOString();
-      await this.store.update(manager, {
-        ...task,
-        status: 'completed',
-        lastModified: now,
-        output: [
-          ...(task.output ?? []),
-          {
-            type: { text: 'DiagnosticReport' },
-            valueReference: { reference: `DiagnosticReport/${stored.id}` },
-          },
-        ],
-      });
-      await this.store.update(manager, { ...order, status: 'completed' });
+      await this.store.update(
+        manager,
+        {
+          ...task,
+          status: 'completed',
+          lastModified: now,
+          output: [
+            ...(task.output ?? []),
+            {
+              type: { text: 'DiagnosticReport' },
+              valueReference: { reference: `DiagnosticReport/${stored.id}` },
+            },
+          ],
+        },
+        [],
+        agent,
+      );
+      await this.store.update(manager, { ...order, status: 'completed' }, [], agent);
       await manager.query(
         `UPDATE gateway.service_order SET status = 'completed', updated_at = now() WHERE order_id = $1`,
         [event.orderId],
@@ -134,12 +148,12 @@ export class ResultIntakeService {
     );
   }
 
+  /** The results belong to whoever owns the order: the ordering member and the performing centre. */
   private async owners(manager: EntityManager, orderId: string): Promise<string[]> {
-    const rows = await manager.query<
-      Array<{
-        requester_org: string;
-      }>
-    >(`SELECT requester_org FROM gateway.service_order WHERE order_id = $1`, [orderId]);
-    return rows.map((row) => row.requester_org);
+    const rows = await manager.query<Array<{ owner_orgs: string[] }>>(
+      `SELECT owner_orgs FROM gateway.fhir_resource WHERE resource_type = 'ServiceRequest' AND id = $1`,
+      [orderId],
+    );
+    return rows[0]?.owner_orgs ?? [];
   }
 }

@@ -16,8 +16,21 @@ export const demoClients: Array<{ clientId: string; secret: string; org: string;
   ];
 
 /** Demo users (people), all with password `demo-password`. */
-export const demoUsers: Array<{ username: string; name: string; org: string; roles: Role[] }> = [
+export const demoUsers: Array<{
+  username: string;
+  name: string;
+  org: string;
+  roles: Role[];
+  licensed?: boolean;
+}> = [
   { username: 'radiologist', name: '王影像 (radiologist)', org: 'IMAGING', roles: ['radiologist'] },
+  {
+    username: 'radiology-trainee',
+    name: '陈规培 (radiology trainee)',
+    org: 'IMAGING',
+    roles: ['radiologist'],
+    licensed: false,
+  },
   { username: 'cardiologist', name: '李心电 (cardiologist)', org: 'ECG', roles: ['cardiologist'] },
   { username: 'labtech', name: '赵检验 (lab technician)', org: 'LAB', roles: ['lab-tech'] },
   { username: 'labdoc', name: '钱检验医师 (lab physician)', org: 'LAB', roles: ['lab-doctor'] },
@@ -81,8 +94,16 @@ export async function seedDemo(
       }
       for (const user of demoUsers) {
         await manager.query(
-          `INSERT INTO gateway.app_user (username, password_hash, display_name, org_code, roles) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-          [user.username, await hashSecret(DEMO_PASSWORD), user.name, user.org, user.roles],
+          `INSERT INTO gateway.app_user (username, password_hash, display_name, org_code, roles, licensed)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [
+            user.username,
+            await hashSecret(DEMO_PASSWORD),
+            user.name,
+            user.org,
+            user.roles,
+            user.licensed ?? true,
+          ],
         );
       }
     }
