@@ -284,6 +284,12 @@ describe('access control and audit (e2e)', () => {
       expect(searchAfter.at(-1)).toEqual({ action: 'E', subtype: 'search-type' });
     });
 
+    it('records results posted for an order as a write by whoever posted them', async () => {
+      expect(await auditRows('lab-analyser', `ServiceRequest/${labOrder.orderId}`)).toEqual([
+        { action: 'C', subtype: 'lab-results' },
+      ]);
+    });
+
     it('records refused reads too, so guessing ids shows up', async () => {
       await get('clinic-b', `/fhir/Patient/${imagingOrder.patientId}`);
       const rows = await db.query<{ outcome: string }>(
