@@ -14,7 +14,7 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@hub/(contracts|platform|persistence|fhir|identity|consortium|centre)$':
+  '^@hub/(contracts|platform|persistence|fhir|identity|consortium|centre|hl7v2)$':
     '<rootDir>/libs/$1/src',
 };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };

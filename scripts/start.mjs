@@ -97,6 +97,11 @@ async function refuseBusyPorts() {
         : `port ${port} for ${name} is already in use: stop what listens there, or set ${portVariable}`,
     );
   }
+  if (hl7Port() && !(await portIsFree(hl7Port()))) {
+    busy.push(
+      `port ${hl7Port()} for the gateway's MLLP listener is already in use: stop what listens there, or set HL7_PORT`,
+    );
+  }
   if (busy.length) {
     busy.forEach(complain);
     process.exit(1);
@@ -284,6 +289,11 @@ async function waitUntilHealthy() {
   return !stopping;
 }
 
+/** The gateway's MLLP port (HL7_PORT, default 2575; 0 turns the listener off). */
+function hl7Port() {
+  return Number(process.env.HL7_PORT ?? 2575);
+}
+
 function printBanner(demo) {
   const base = `http://127.0.0.1:${portOf('gateway')}`;
   const centres = APPS.filter((app) => app.name !== 'gateway')
@@ -299,7 +309,7 @@ function printBanner(demo) {
     `  FHIR R4 接口 FHIR base       ${base}/fhir`,
     `  健康检查 Health              ${base}/health`,
     `  队列看板 Queue dashboard     ${base}/admin/queues   (IT staff: itops, admin)`,
-    `  MLLP (HL7 v2)               尚未提供 not yet available`,
+    `  MLLP (HL7 v2)               127.0.0.1:${hl7Port()}   (also POST ${base}/hl7)`,
     `  各中心 Centres (/health)     ${centres}`,
     '',
   ];

@@ -173,6 +173,9 @@ export class RunningHub {
     private readonly overrides: Record<string, string> = {},
   ) {}
 
+  /** The gateway's MLLP port. */
+  hl7Port = 0;
+
   /** The hub's database, for assertions on what was (not) stored. */
   get databaseUrl(): string {
     return this.database.url;
@@ -196,6 +199,7 @@ export class RunningHub {
       REDIS_PREFIX: this.prefix,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       PORT: String(this.ports.gateway),
+      HL7_PORT: String(this.hl7Port),
       LAB_PORT: String(this.ports['lab-center']),
       IMAGING_PORT: String(this.ports['imaging-center']),
       ECG_PORT: String(this.ports['ecg-center']),
@@ -286,6 +290,7 @@ export async function startHub(
   const ports = {} as Record<AppName, number>;
   for (const app of APPS) ports[app] = await freePort();
   const hub = new RunningHub(redis, database, ports, `e2e${process.pid}`, options.env ?? {});
+  hub.hl7Port = await freePort();
   try {
     await hub.start();
   } catch (error) {

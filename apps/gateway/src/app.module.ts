@@ -13,6 +13,7 @@ import { entities, migrations, SCHEMA } from './data-source';
 import { FhirExceptionFilter } from './fhir/fhir-exception.filter';
 import { FhirModule } from './fhir/fhir.module';
 import { HealthController } from './health/health.controller';
+import { Hl7Module } from './hl7/hl7.module';
 import { ResultModule } from './result/result.module';
 
 /** The gateway: the hub's single public edge. */
@@ -57,6 +58,7 @@ export class GatewayModule {
         AuthModule,
         FhirModule,
         ResultModule,
+        Hl7Module,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: FhirExceptionFilter }],

@@ -19,6 +19,8 @@ const commaList = (fallback: string) =>
 export const gatewayConfigSchema = commonConfigSchema
   .extend({
     PORT: configSchemas.port.default(3000),
+    /** MLLP listener for HL7 v2 (0 turns it off). */
+    HL7_PORT: z.coerce.number().int().min(0).max(65535).default(2575),
     /** Demo mode seeds and accepts the demo clients and users. Off in production. */
     DEMO_MODE: configSchemas.bool.optional(),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -2,11 +2,16 @@ import { type DataSource } from 'typeorm';
 import { createAppDataSource, OutboxMessage } from '@hub/persistence';
 import { GatewayInit1763880000000 } from './migrations/1763880000000-GatewayInit';
 import { AuditAndAccounts1763880000300 } from './migrations/1763880000300-AuditAndAccounts';
+import { Hl7MessageLog1763880000400 } from './migrations/1763880000400-Hl7MessageLog';
 
 /** The gateway's own schema: the consortium record. */
 export const SCHEMA = 'gateway';
 
-export const migrations = [GatewayInit1763880000000, AuditAndAccounts1763880000300];
+export const migrations = [
+  GatewayInit1763880000000,
+  AuditAndAccounts1763880000300,
+  Hl7MessageLog1763880000400,
+];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */
 export const entities = [OutboxMessage];

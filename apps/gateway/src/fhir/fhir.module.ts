@@ -22,6 +22,6 @@ import { FhirWriteService } from './fhir-write.service';
     OrderIntakeService,
     OutboxRelayService,
   ],
-  exports: [FhirStore, FhirSearchService, OrderIntakeService, PatientService],
+  exports: [FhirStore, FhirSearchService, OrderIntakeService, PatientService, OutboxRelayService],
 })
 export class FhirModule {}

@@ -1,5 +1,5 @@
 import { type INestApplication } from '@nestjs/common';
-import { type NextFunction, type Request, type Response, json, urlencoded } from 'express';
+import { type NextFunction, type Request, type Response, json, raw, urlencoded } from 'express';
 import helmet from 'helmet';
 import Redis from 'ioredis';
 import { redisOptions } from '@hub/platform';
@@ -53,6 +53,8 @@ export function hardenHttp(app: INestApplication, config: GatewayConfig): () => 
     urlencoded({ extended: false, limit: BODY_LIMITS.auth }),
   );
   app.use('/api', json({ limit: BODY_LIMITS.api }));
+  // HL7 v2 over HTTP: the raw bytes, decoded later by the character set MSH-18 declares.
+  app.use('/hl7', raw({ type: () => true, limit: BODY_LIMITS.api }));
   app.use(
     '/fhir',
     json({ type: fhirJson, limit: config.JSON_BODY_LIMIT }),

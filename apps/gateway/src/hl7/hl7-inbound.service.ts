@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type DataSource } from 'typeorm';
+import { FhirError } from '@hub/fhir';
+import {
+  type AckError,
+  ErrorCodes,
+  Hl7ParseError,
+  Hl7v2Message,
+  UnsupportedCharsetError,
+  buildAck,
+  declaredCharset,
+  decode,
+  encode,
+} from '@hub/hl7v2';
+import { type AuditAgent } from '../audit/accessor';
+import { ConsortiumService, MEMBER_KINDS } from '../consortium/consortium.service';
+import { OrderIntakeService } from '../order/order-intake.service';
+import { OutboxRelayService } from '../order/outbox-relay.service';
+import { PatientService } from '../patient/patient.service';
+import { Hl7Refusal, mapOrderMessage } from './hl7-order.mapper';
+
+export interface InboundContext {
+  transport: 'mllp' | 'http';
+  /** Remote address (and port) of the sender. */
+  peer: string;
+  /** For HTTP: the organisation of the authenticated caller, which MSH-4 must name. */
+  authenticatedOrg?: string;
+}
+
+export interface InboundResult {
+  /** The ACK, encoded in the sender's character set. */
+  ack: Buffer;
+  ackCode: 'AA' | 'AE' | 'AR';
+  charset: string;
+  messageId: string;
+}
+
+const ORDER_TYPES = new Set(['ORM^O01', 'OML^O21']);
+
+/**
+ * Every inbound HL7 v2 message: logged with its raw bytes before anything else (so nothing is ever
+ * lost or silently dropped), decoded in the character set MSH-18 declares, parsed, and for orders
+ * fed through the same intake as FHIR. The ACK is AA only after the orders and the log are
+ * committed; anything refused gets AE/AR with an ERR naming the segment and field, and changes
+ * nothing but the log.
+ */
+@Injectable()
+export class Hl7InboundService {
+  private readonly logger = new Logger(Hl7InboundService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly consortium: ConsortiumService,
+    private readonly patients: PatientService,
+    private readonly intake: OrderIntakeService,
+    private readonly relay: OutboxRelayService,
+  ) {}
+
+  async handle(raw: Buffer, context: InboundContext): Promise<InboundResult> {
+    const logged = await this.dataSource.query<Array<{ id: string }>>(
+      `INSERT INTO gateway.hl7_message (direction, transport, peer, raw, status) VALUES ('in', $1, $2, $3, 'received') RETURNING id`,
+      [context.transport, context.peer, raw],
+    );
+    const messageId = logged[0].id;
+    let encoding = 'utf-8';
+    let message: Hl7v2Message | undefined;
+    try {
+      const declared = declaredCharset(raw);
+      encoding = declared.encoding;
+      message = Hl7v2Message.parse(decode(raw, encoding));
+      const facility = message.segment('MSH')?.get(4) ?? '';
+      await this.dataSource.query(
+        `UPDATE gateway.hl7_message SET facility = $2, message_type = $3, control_id = $4, charset = $5 WHERE id = $1`,
+        [
+          messageId,
+          facility || null,
+          message.messageType || null,
+          message.controlId || null,
+          declared.declared || 'UNICODE UTF-8',
+        ],
+      );
+      const outcome = await this.process(message, facility, messageId, context);
+      return this.finish(messageId, message, encoding, 'AA', [], outcome);
+    } catch (error) {
+      const refusal = toRefusal(error);
+      if (!refusal) {
+        this.logger.error({ err: error, messageId }, 'HL7 message failed');
+        return this.finish(messageId, message, encoding, 'AE', [
+          {
+            code: ErrorCodes.ApplicationInternalError,
+            text: 'internal error: the message was logged and can be replayed once fixed',
+          },
+        ]);
+      }
+      return this.finish(messageId, message, encoding, refusal.ackCode, [refusal.error]);
+    }
+  }
+
+  private async process(
+    message: Hl7v2Message,
+    facility: string,
+    messageId: string,
+    context: InboundContext,
+  ): Promise<{ orderIds: string[]; patientId?: string }> {
+    if (!facility)
+      throw new Hl7Refusal('AR', {
+        code: ErrorCodes.RequiredFieldMissing,
+        text: 'MSH-4 (sending facility) is required',
+        location: { segment: 'MSH', field: 4 },
+      });
+    const organization = await this.consortium.organization(facility);
+    if (!organization || !MEMBER_KINDS.includes(organization.kind)) {
+      throw new Hl7Refusal('AR', {
+        code: ErrorCodes.UnknownKeyIdentifier,
+        text: `MSH-4 sending facility "${facility}" is not a member unit of the consortium`,
+        location: { segment: 'MSH', field: 4 },
+      });
+    }
+    if (context.authenticatedOrg && context.authenticatedOrg !== organization.code) {
+      throw new Hl7Refusal('AR', {
+        code: ErrorCodes.UnknownKeyIdentifier,
+        text: `MSH-4 sending facility "${facility}" is not the organisation of your credentials`,
+        location: { segment: 'MSH', field: 4 },
+      });
+    }
+    if (!ORDER_TYPES.has(message.messageType)) {
+      throw new Hl7Refusal('AR', {
+        code: ErrorCodes.UnsupportedMessageType,
+        text: `MSH-9 message type "${message.messageType || '(empty)'}" is not accepted here; send ORM^O01 or OML^O21`,
+        location: { segment: 'MSH', field: 9 },
+      });
+    }
+    const mapped = mapOrderMessage(message, organization.code);
+    const agent: AuditAgent = {
+      subject: `hl7:${organization.code}`,
+      kind: 'client',
+      org: organization.code,
+      roles: ['clinic-system'],
+      ip: context.peer,
+      purpose: 'TREAT',
+    };
+    const result = await this.dataSource.transaction(async (manager) => {
+      const link = await this.patients
+        .createOrLink(manager, mapped.patient, organization.code, 'PID', agent)
+        .catch((error: unknown) => rethrowAt(error, 'PID', 3));
+      const orderIds: string[] = [];
+      let routed = false;
+      for (const order of mapped.orders) {
+        const intake = await this.intake
+          .accept(
+            manager,
+            { ...order.request, subject: { reference: `Patient/${link.patient.id}` } },
+            organization.code,
+            `OBR[${order.index}]`,
+            agent,
+          )
+          .catch((error: unknown) => rethrowAt(error, 'OBR', 4));
+        orderIds.push(intake.serviceRequest.id);
+        routed ||= intake.created;
+      }
+      await manager.query(
+        `UPDATE gateway.hl7_message SET order_ids = $2, patient_id = $3 WHERE id = $1`,
+        [messageId, orderIds, link.patient.id],
+      );
+      return { orderIds, patientId: link.patient.id, routed };
+    });
+    if (result.routed) this.relay.kick();
+    return result;
+  }
+
+  private async finish(
+    messageId: string,
+    request: Hl7v2Message | undefined,
+    encoding: string,
+    code: 'AA' | 'AE' | 'AR',
+    errors: AckError[],
+    outcome?: { orderIds: string[]; patientId?: string },
+  ): Promise<InboundResult> {
+    const text = buildAck({
+      request,
+      code,
+      controlId: `ACK${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+      errors,
+    });
+    const ack = encode(text, encoding);
+    await this.dataSource.query(
+      `UPDATE gateway.hl7_message SET status = $2, ack_code = $3, ack = $4, error = $5, completed_at = now() WHERE id = $1`,
+      [
+        messageId,
+        code === 'AA' ? 'processed' : 'refused',
+        code,
+        ack,
+        errors.map((e) => e.text).join('; ') || null,
+      ],
+    );
+    if (outcome?.orderIds.length)
+      this.logger.log({ messageId, orders: outcome.orderIds.length }, 'HL7 orders accepted');
+    return { ack, ackCode: code, charset: encoding, messageId };
+  }
+}
+
+/** A FhirError from intake, placed at the segment and field the HL7 sender recognises. */
+function rethrowAt(error: unknown, segment: string, field: number): never {
+  if (!(error instanceof FhirError)) throw error;
+  const expression = error.expression?.[0] ?? '';
+  const at =
+    /identifier/.test(expression) && segment === 'OBR'
+      ? { segment: 'ORC', field: 2 }
+      : /priority/.test(expression)
+        ? { segment: 'OBR', field: 27 }
+        : /subject|identifier/.test(expression)
+          ? { segment: 'PID', field: 3 }
+          : { segment, field };
+  const code =
+    error.code === 'code-invalid'
+      ? ErrorCodes.TableValueNotFound
+      : error.status === 409
+        ? ErrorCodes.DuplicateKeyIdentifier
+        : error.status === 403
+          ? ErrorCodes.UnknownKeyIdentifier
+          : ErrorCodes.DataTypeError;
+  throw new Hl7Refusal('AE', {
+    code,
+    text: `${at.segment}-${at.field}: ${error.diagnostics}`,
+    location: at,
+  });
+}
+
+function toRefusal(error: unknown): Hl7Refusal | undefined {
+  if (error instanceof Hl7Refusal) return error;
+  if (error instanceof UnsupportedCharsetError) {
+    return new Hl7Refusal('AR', {
+      code: ErrorCodes.TableValueNotFound,
+      text: `MSH-18: ${error.message}`,
+      location: { segment: 'MSH', field: 18 },
+    });
+  }
+  if (error instanceof Hl7ParseError)
+    return new Hl7Refusal('AR', { code: ErrorCodes.SegmentSequence, text: error.message });
+  if (error instanceof FhirError)
+    return new Hl7Refusal('AE', { code: ErrorCodes.DataTypeError, text: error.diagnostics });
+  return undefined;
+}

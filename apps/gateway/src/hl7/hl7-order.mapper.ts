@@ -1,0 +1,151 @@
+import type { HumanName, Identifier, Patient, ServiceRequest } from 'fhir/r4';
+import { type AckError, ErrorCodes, type Hl7v2Message, type Hl7v2Segment } from '@hub/hl7v2';
+import { Systems, mrnSystem, placerSystem, typedIdentifier } from '@hub/fhir';
+import { RESIDENT_ID_SYSTEM } from '@hub/identity';
+
+/** A refusal of an inbound message: ACK code and the ERR segment that names the problem. */
+export class Hl7Refusal extends Error {
+  constructor(
+    readonly ackCode: 'AE' | 'AR',
+    readonly error: AckError,
+  ) {
+    super(error.text);
+  }
+}
+
+/** A ServiceRequest before its subject is known (the patient is linked first). */
+export type OrderWithoutSubject = Omit<ServiceRequest, 'subject'>;
+
+export interface MappedOrder {
+  /** Index of the ORC/OBR group in the message (0-based), for error locations. */
+  index: number;
+  request: OrderWithoutSubject;
+}
+
+export interface MappedOrderMessage {
+  patient: Patient;
+  orders: MappedOrder[];
+}
+
+const PRIORITY: Record<string, ServiceRequest['priority']> = {
+  S: 'stat',
+  A: 'asap',
+  R: 'routine',
+  P: 'routine',
+  T: 'urgent',
+};
+const GENDER: Record<string, Patient['gender']> = {
+  M: 'male',
+  F: 'female',
+  O: 'other',
+  U: 'unknown',
+  A: 'other',
+};
+
+const missing = (segment: string, field: number, what: string) =>
+  new Hl7Refusal('AE', {
+    code: ErrorCodes.RequiredFieldMissing,
+    text: `${segment}-${field} (${what}) is required`,
+    location: { segment, field },
+  });
+
+/**
+ * Maps an ORM^O01 or OML^O21 to the FHIR resources order intake takes: the patient from PID and one
+ * ServiceRequest per ORC/OBR pair. Identity rules (GB 11643, own MRN) are checked by intake itself,
+ * exactly as for FHIR.
+ */
+export function mapOrderMessage(message: Hl7v2Message, org: string): MappedOrderMessage {
+  const pid = message.segment('PID');
+  if (!pid)
+    throw new Hl7Refusal('AE', {
+      code: ErrorCodes.SegmentSequence,
+      text: 'PID segment is required',
+      location: { segment: 'PID' },
+    });
+  const patient = mapPatient(pid, org);
+  const orcs = message.segments('ORC');
+  const obrs = message.segments('OBR');
+  if (obrs.length === 0)
+    throw new Hl7Refusal('AE', {
+      code: ErrorCodes.SegmentSequence,
+      text: 'OBR segment is required',
+      location: { segment: 'OBR' },
+    });
+  const orders = obrs.map((obr, index) => ({ index, request: mapOrder(orcs[index], obr, org) }));
+  return { patient, orders };
+}
+
+function mapPatient(pid: Hl7v2Segment, org: string): Patient {
+  const identifiers: Identifier[] = [];
+  pid.repetitions(3).forEach((_rep, r) => {
+    const value = pid.get(3, 1, 1, r);
+    const authority = pid.get(3, 4, 2, r);
+    const type = pid.get(3, 5, 1, r).toUpperCase();
+    if (!value) return;
+    if (type === 'NNCHN' || authority === '2.16.156.10011.1.3')
+      identifiers.push({ system: RESIDENT_ID_SYSTEM, value });
+    else if (type === 'MR') identifiers.push(typedIdentifier('MR', mrnSystem(org), value));
+  });
+  if (identifiers.length === 0) {
+    throw new Hl7Refusal('AE', {
+      code: ErrorCodes.RequiredFieldMissing,
+      text: 'PID-3 needs a 居民身份证号 (identifier type NNCHN or authority 2.16.156.10011.1.3) or your MRN (type MR)',
+      location: { segment: 'PID', field: 3 },
+    });
+  }
+  const family = pid.get(5, 1);
+  const given = pid.get(5, 2);
+  const name: HumanName[] =
+    family || given
+      ? [
+          {
+            family: family || undefined,
+            given: given ? [given] : undefined,
+            text: `${family}${given}`,
+          },
+        ]
+      : [];
+  const birth = pid.get(7);
+  const birthDate = /^\d{8}/.test(birth)
+    ? `${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6, 8)}`
+    : undefined;
+  return {
+    resourceType: 'Patient',
+    identifier: identifiers,
+    ...(name.length ? { name } : {}),
+    ...(GENDER[pid.get(8).toUpperCase()] ? { gender: GENDER[pid.get(8).toUpperCase()] } : {}),
+    ...(birthDate ? { birthDate } : {}),
+  };
+}
+
+function mapOrder(
+  orc: Hl7v2Segment | undefined,
+  obr: Hl7v2Segment,
+  org: string,
+): OrderWithoutSubject {
+  const placer = orc?.get(2) || obr.get(2);
+  if (!placer) throw missing('ORC', 2, 'placer order number');
+  const code = obr.get(4, 1);
+  if (!code) throw missing('OBR', 4, 'universal service identifier');
+  const codingSystem = obr.get(4, 3).toUpperCase();
+  const system =
+    codingSystem === 'LN' || codingSystem === 'LOINC' ? Systems.Loinc : Systems.HubCatalogue;
+  const priorityCode = (obr.get(27, 6) || orc?.get(7, 6) || 'R').toUpperCase();
+  const priority = PRIORITY[priorityCode];
+  if (!priority) {
+    throw new Hl7Refusal('AE', {
+      code: ErrorCodes.TableValueNotFound,
+      text: `OBR-27.6 priority "${priorityCode}" is not S, A, R or T`,
+      location: { segment: 'OBR', field: 27 },
+    });
+  }
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'active',
+    intent: 'order',
+    priority,
+    // Idempotency is per sending facility: the placer number lives in the facility's placer system.
+    identifier: [typedIdentifier('PLAC', placerSystem(org), placer)],
+    code: { coding: [{ system, code, display: obr.get(4, 2) || undefined }] },
+  };
+}

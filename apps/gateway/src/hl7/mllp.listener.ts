@@ -1,0 +1,92 @@
+import { type Server, type Socket, createServer } from 'node:net';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { MllpDecoder, MllpFrameError, frame } from '@hub/hl7v2';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { Hl7InboundService } from './hl7-inbound.service';
+
+/**
+ * The MLLP listener on HL7_PORT: persistent connections, many at once. Messages on one connection
+ * are handled in order, each answered with its ACK before the next is read from the buffer.
+ */
+@Injectable()
+export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MllpListener.name);
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly inbound: Hl7InboundService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.HL7_PORT) return;
+    const server = createServer((socket) => this.serve(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.config.HL7_PORT, '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.logger.error({ err: error }, 'MLLP listener error'));
+    this.server = server;
+    this.logger.log({ port: this.config.HL7_PORT }, 'MLLP listener ready');
+  }
+
+  private serve(socket: Socket): void {
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const decoder = new MllpDecoder();
+    let chain = Promise.resolve();
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', (error) =>
+      this.logger.warn({ peer, error: error.message }, 'MLLP connection error'),
+    );
+    socket.on('data', (data: Buffer) => {
+      let messages: Buffer[];
+      try {
+        messages = decoder.push(data);
+      } catch (error) {
+        if (!(error instanceof MllpFrameError)) throw error;
+        this.logger.warn(
+          { peer, error: error.message },
+          'MLLP frame refused; closing the connection',
+        );
+        socket.destroy();
+        return;
+      }
+      for (const message of messages) {
+        chain = chain
+          .then(() => this.inbound.handle(message, { transport: 'mllp', peer }))
+          .then((result) => {
+            if (!socket.destroyed) socket.write(frame(result.ack));
+          })
+          .catch((error: unknown) =>
+            this.logger.error({ peer, err: error }, 'MLLP message could not be answered'),
+          );
+      }
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const socket of this.sockets) socket.end();
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const socket of this.sockets) socket.destroy();
+      }, 5000);
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

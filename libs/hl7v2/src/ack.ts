@@ -1,0 +1,110 @@
+import { type Hl7v2Message, escapeHl7 } from './message';
+
+export type AckCode = 'AA' | 'AE' | 'AR';
+
+/** HL7 table 0357 error codes used by the hub. */
+export const ErrorCodes = {
+  SegmentSequence: '100',
+  RequiredFieldMissing: '101',
+  DataTypeError: '102',
+  TableValueNotFound: '103',
+  UnsupportedMessageType: '200',
+  UnsupportedEventCode: '201',
+  UnsupportedProcessingId: '202',
+  UnsupportedVersion: '203',
+  UnknownKeyIdentifier: '204',
+  DuplicateKeyIdentifier: '205',
+  ApplicationRecordLocked: '206',
+  ApplicationInternalError: '207',
+} as const;
+
+export interface AckError {
+  /** ERR-3 (HL7 table 0357). */
+  code: (typeof ErrorCodes)[keyof typeof ErrorCodes];
+  /** ERR-8: human-readable, naming the segment and field. */
+  text: string;
+  /** ERR-2: the location, e.g. `PID^1^3` (segment, sequence, field). */
+  location?: { segment: string; field?: number };
+  /** ERR-4: E (error) or W (warning). */
+  severity?: 'E' | 'W';
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** HL7 DTM timestamp for `date` with its UTC offset as +0800 style. */
+export function hl7Timestamp(date = new Date(), offsetMinutes = 480): string {
+  const local = new Date(date.getTime() + offsetMinutes * 60_000);
+  const sign = offsetMinutes >= 0 ? '+' : '-';
+  const abs = Math.abs(offsetMinutes);
+  return (
+    `${local.getUTCFullYear()}${pad(local.getUTCMonth() + 1)}${pad(local.getUTCDate())}` +
+    `${pad(local.getUTCHours())}${pad(local.getUTCMinutes())}${pad(local.getUTCSeconds())}` +
+    `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`
+  );
+}
+
+/**
+ * An original-mode ACK for `request` (or for an unparseable message, whose control id is
+ * unknown): MSH swapping sender and receiver, echoing MSH-18 so the reply is in the sender's
+ * character set, MSA, and an ERR segment per problem.
+ */
+export function buildAck(options: {
+  request?: Hl7v2Message;
+  code: AckCode;
+  controlId: string;
+  errors?: AckError[];
+  /** Who we are (MSH-3/MSH-4), when the request does not say. */
+  self?: { application: string; facility: string };
+}): string {
+  const msh = options.request?.segment('MSH');
+  const self = options.self ?? { application: 'HUB', facility: 'HUB' };
+  const event = msh?.get(9, 2) ?? '';
+  const fields = [
+    'MSH',
+    '^~\\&',
+    msh?.get(5) || self.application,
+    msh?.get(6) || self.facility,
+    msh?.get(3) ?? '',
+    msh?.get(4) ?? '',
+    hl7Timestamp(),
+    '',
+    `ACK^${escapeHl7(event)}^ACK`,
+    options.controlId,
+    msh?.get(11) || 'P',
+    msh?.get(12) || '2.5.1',
+    '',
+    '',
+    '',
+    '',
+    msh?.get(17) ?? '',
+    msh?.raw(18) ?? '',
+  ];
+  while (fields.length > 12 && fields[fields.length - 1] === '') fields.pop();
+  const segments = [fields.join('|')];
+  const requestControlId = msh?.get(10) ?? '';
+  const firstText = options.errors?.[0]?.text ?? '';
+  segments.push(
+    ['MSA', options.code, escapeHl7(requestControlId), escapeHl7(firstText.slice(0, 80))]
+      .join('|')
+      .replace(/\|+$/, ''),
+  );
+  for (const error of options.errors ?? []) {
+    const location = error.location
+      ? `${error.location.segment}^1${error.location.field ? `^${error.location.field}` : ''}`
+      : '';
+    segments.push(
+      [
+        'ERR',
+        '',
+        location,
+        `${error.code}^^HL70357`,
+        error.severity ?? 'E',
+        '',
+        '',
+        '',
+        escapeHl7(error.text),
+      ].join('|'),
+    );
+  }
+  return segments.join('\r');
+}

@@ -1,0 +1,122 @@
+import { buildAck, ErrorCodes } from './ack';
+import { declaredCharset, decode, encode, UnsupportedCharsetError } from './charset';
+import { Hl7ParseError, Hl7v2Message, escapeHl7 } from './message';
+import { MllpDecoder, MllpFrameError, frame } from './mllp';
+
+const ORM = [
+  'MSH|^~\\&|HIS|CLINIC-A|HUB|HUB|20261123083000||ORM^O01^ORM_O01|MSG0001|P|2.5.1|||||CHN|UNICODE UTF-8',
+  'PID|1||11010519491231002X^^^&2.16.156.10011.1.3&ISO^NNCHN~M1^^^CLINIC-A^MR||张^三||19491231|M',
+  'ORC|NW|P-1',
+  'OBR|1|P-1||2823-3^Potassium^LN|||20261123082000',
+  'NTE|1||fasting \\F\\ morning \\T\\ \\X41\\',
+].join('\r');
+
+describe('MLLP framing', () => {
+  it('finds messages split across chunks and packed into one chunk', () => {
+    const decoder = new MllpDecoder();
+    const one = frame(Buffer.from('MSH|a'));
+    const two = frame(Buffer.from('MSH|b'));
+    const stream = Buffer.concat([Buffer.from('noise'), one, two]);
+    const out = [
+      ...decoder.push(stream.subarray(0, 9)),
+      ...decoder.push(stream.subarray(9, 13)),
+      ...decoder.push(stream.subarray(13)),
+    ];
+    expect(out.map((b) => b.toString())).toEqual(['MSH|a', 'MSH|b']);
+    expect(decoder.pending).toBe(false);
+  });
+
+  it('handles the end block split between chunks', () => {
+    const decoder = new MllpDecoder();
+    const bytes = frame(Buffer.from('MSH|x'));
+    expect(decoder.push(bytes.subarray(0, bytes.length - 1))).toEqual([]);
+    expect(decoder.push(bytes.subarray(bytes.length - 1)).map((b) => b.toString())).toEqual([
+      'MSH|x',
+    ]);
+  });
+
+  it('refuses a frame over the size limit', () => {
+    const decoder = new MllpDecoder(10);
+    expect(() => decoder.push(Buffer.concat([Buffer.from([0x0b]), Buffer.alloc(20, 65)]))).toThrow(
+      MllpFrameError,
+    );
+  });
+});
+
+describe('character sets', () => {
+  it('reads MSH-18 and decodes GB 18030 Chinese names', () => {
+    const text = ORM.replace('UNICODE UTF-8', 'GB 18030-2000');
+    const raw = encode(text, 'gb18030');
+    const { encoding, declared } = declaredCharset(raw);
+    expect({ encoding, declared }).toEqual({ encoding: 'gb18030', declared: 'GB 18030-2000' });
+    const message = Hl7v2Message.parse(decode(raw, encoding));
+    expect(message.segment('PID')?.get(5, 1)).toBe('张');
+  });
+
+  it('defaults to UTF-8 and refuses an unknown character set', () => {
+    expect(declaredCharset(Buffer.from('MSH|^~\\&|A|B')).encoding).toBe('utf-8');
+    expect(() => declaredCharset(Buffer.from(ORM.replace('UNICODE UTF-8', 'EBCDIC')))).toThrow(
+      UnsupportedCharsetError,
+    );
+  });
+});
+
+describe('HL7 v2 message', () => {
+  const message = Hl7v2Message.parse(ORM);
+
+  it('numbers MSH fields as the standard does', () => {
+    expect(message.messageType).toBe('ORM^O01');
+    expect(message.controlId).toBe('MSG0001');
+    expect(message.segment('MSH')?.get(4)).toBe('CLINIC-A');
+  });
+
+  it('reads repetitions, components and subcomponents', () => {
+    const pid = message.segment('PID')!;
+    expect(pid.repetitions(3)).toHaveLength(2);
+    expect(pid.get(3, 4, 2)).toBe('2.16.156.10011.1.3');
+    expect(pid.get(3, 5, 1, 1)).toBe('MR');
+  });
+
+  it('decodes escape sequences', () => {
+    expect(message.segment('NTE')?.get(3)).toBe('fasting | morning & A');
+    expect(escapeHl7('a|b^c&d~e\\f')).toBe('a\\F\\b\\S\\c\\T\\d\\R\\e\\E\\f');
+  });
+
+  it('refuses what is not HL7', () => {
+    expect(() => Hl7v2Message.parse('hello')).toThrow(Hl7ParseError);
+  });
+});
+
+describe('ACK', () => {
+  it('answers to the sender, echoes its character set and names the problem in ERR', () => {
+    const request = Hl7v2Message.parse(ORM);
+    const ack = Hl7v2Message.parse(
+      buildAck({
+        request,
+        code: 'AE',
+        controlId: 'ACK1',
+        errors: [
+          {
+            code: ErrorCodes.RequiredFieldMissing,
+            text: 'PID-3: no identifier',
+            location: { segment: 'PID', field: 3 },
+          },
+        ],
+      }),
+    );
+    const msh = ack.segment('MSH')!;
+    expect([msh.get(3), msh.get(4), msh.get(5), msh.get(6)]).toEqual([
+      'HUB',
+      'HUB',
+      'HIS',
+      'CLINIC-A',
+    ]);
+    expect(msh.get(9, 1)).toBe('ACK');
+    expect(msh.get(18)).toBe('UNICODE UTF-8');
+    expect(ack.segment('MSA')?.get(1)).toBe('AE');
+    expect(ack.segment('MSA')?.get(2)).toBe('MSG0001');
+    expect(ack.segment('ERR')?.get(3)).toBe('101');
+    expect(ack.segment('ERR')?.get(2, 1)).toBe('PID');
+    expect(ack.segment('ERR')?.get(8)).toBe('PID-3: no identifier');
+  });
+});

@@ -1,0 +1,4 @@
+export * from './mllp';
+export * from './charset';
+export * from './message';
+export * from './ack';

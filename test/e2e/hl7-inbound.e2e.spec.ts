@@ -1,0 +1,181 @@
+import type { Bundle, Patient, Task } from 'fhir/r4';
+import { Client as PgClient } from 'pg';
+import { clientToken } from '../support/auth-client';
+import { breakCheckChar, makePlacerNumber, makeResidentId } from '../support/factories';
+import { type RunningHub, eventually, startHub } from '../support/hub-harness';
+import { MllpClient, hl7Field } from '../support/mllp-client';
+
+jest.setTimeout(120_000);
+
+/** An order message as a township HIS sends it. */
+function orderMessage(options: {
+  type?: string;
+  facility?: string;
+  residentId?: string;
+  placer?: string;
+  code?: string;
+  codingSystem?: string;
+  charset?: string;
+  name?: [string, string];
+  controlId?: string;
+}): string {
+  const controlId = options.controlId ?? `C${Date.now()}${Math.floor(Math.random() * 1000)}`;
+  const [family, given] = options.name ?? ['王', '小明'];
+  const residentId = options.residentId ?? makeResidentId();
+  const type = options.type ?? 'ORM^O01^ORM_O01';
+  return [
+    `MSH|^~\\&|HIS|${options.facility ?? 'CLINIC-A'}|HUB|HUB|20261123083000+0800||${type}|${controlId}|P|2.5.1|||||CHN|${options.charset ?? 'UNICODE UTF-8'}`,
+    `PID|1||${residentId}^^^&2.16.156.10011.1.3&ISO^NNCHN~MRN-${residentId.slice(-8)}^^^CLINIC-A^MR||${family}^${given}||19620315|F`,
+    `ORC|NW|${options.placer ?? makePlacerNumber()}^HIS|||||^^^^^R`,
+    `OBR|1|||${options.code ?? '2823-3'}^Potassium^${options.codingSystem ?? 'LN'}|||20261123082000`,
+  ].join('\r');
+}
+
+/**
+ * HL7 v2 orders over a real MLLP connection (and POST /hl7): orders reach their centre through the
+ * same intake as FHIR, with AA only once stored, and every refusal answered with AE/AR and an ERR
+ * that names the problem.
+ */
+describe('HL7 v2 inbound orders (e2e)', () => {
+  let hub: RunningHub;
+  let mllp: MllpClient;
+  let db: PgClient;
+  let token: string;
+
+  const search = async (path: string): Promise<Bundle> =>
+    (await (
+      await fetch(`${hub.fhirUrl}/${path}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as Bundle;
+
+  const ordersWithPlacer = async (placer: string) =>
+    (
+      await db.query<{ order_id: string; centre: string }>(
+        `SELECT order_id, centre FROM gateway.service_order WHERE placer_value = $1`,
+        [placer],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    hub = await startHub();
+    mllp = await MllpClient.connect(hub.hl7Port);
+    db = new PgClient({ connectionString: hub.databaseUrl });
+    await db.connect();
+    token = await clientToken(hub.baseUrl, 'clinic-a', 'clinic-a-secret');
+  });
+
+  afterAll(async () => {
+    mllp?.close();
+    await db?.end();
+    await hub?.shutdown();
+  });
+
+  it('routes a UTF-8 ORM^O01 to the lab and answers AA', async () => {
+    const placer = makePlacerNumber();
+    const ack = await mllp.send(orderMessage({ placer }));
+    expect(hl7Field(ack, 'MSA', 1)).toBe('AA');
+    const [order] = await ordersWithPlacer(placer);
+    expect(order.centre).toBe('lab');
+    const tasks = await eventually(
+      () => search(`Task?based-on=ServiceRequest/${order.order_id}`),
+      (bundle) => (bundle.entry?.[0]?.resource as Task | undefined)?.status === 'accepted',
+      'the lab to accept the HL7 order',
+    );
+    expect(tasks.total).toBe(1);
+  });
+
+  it('decodes a GB 18030 OML^O21 with a Chinese name and answers in GB 18030', async () => {
+    const placer = makePlacerNumber();
+    const residentId = makeResidentId();
+    const ack = await mllp.send(
+      orderMessage({
+        type: 'OML^O21^OML_O21',
+        placer,
+        residentId,
+        charset: 'GB 18030-2000',
+        name: ['欧阳', '娜娜'],
+        code: 'IMG-CT-HEAD',
+        codingSystem: 'L',
+      }),
+      'gb18030',
+    );
+    expect(hl7Field(ack, 'MSA', 1)).toBe('AA');
+    expect(hl7Field(ack, 'MSH', 18)).toBe('GB 18030-2000');
+    const [order] = await ordersWithPlacer(placer);
+    expect(order.centre).toBe('imaging');
+    const patients = await search(`Patient?identifier=urn:oid:2.16.156.10011.1.3|${residentId}`);
+    expect((patients.entry?.[0]?.resource as Patient).name?.[0]).toMatchObject({
+      family: '欧阳',
+      given: ['娜娜'],
+    });
+  });
+
+  it('does not duplicate a resubmitted order', async () => {
+    const placer = makePlacerNumber();
+    const residentId = makeResidentId();
+    expect(hl7Field(await mllp.send(orderMessage({ placer, residentId })), 'MSA', 1)).toBe('AA');
+    expect(hl7Field(await mllp.send(orderMessage({ placer, residentId })), 'MSA', 1)).toBe('AA');
+    expect(await ordersWithPlacer(placer)).toHaveLength(1);
+  });
+
+  type Variation = Parameters<typeof orderMessage>[0];
+  it.each<[string, Variation, string, string, string]>([
+    ['an unknown facility', { facility: 'NOWHERE' }, 'AR', '204', 'MSH^1^4'],
+    ['an unsupported message type', { type: 'ADT^A01^ADT_A01' }, 'AR', '200', 'MSH^1^9'],
+    [
+      'a bad identity number',
+      { residentId: breakCheckChar(makeResidentId()) },
+      'AE',
+      '102',
+      'PID^1^3',
+    ],
+    ['an unknown catalogue code', { code: '99999-9' }, 'AE', '103', 'OBR^1^4'],
+    ['a missing placer number', { placer: '' }, 'AE', '101', 'ORC^1^2'],
+    ['an unknown character set', { charset: 'EBCDIC' }, 'AR', '103', 'MSH^1^18'],
+  ])(
+    'refuses %s with %s and an ERR that names it, storing no order',
+    async (_what, options, code, errCode, location) => {
+      const placer = options.placer ?? makePlacerNumber();
+      const ack = await mllp.send(orderMessage({ ...options, placer }));
+      expect(hl7Field(ack, 'MSA', 1)).toBe(code);
+      expect(hl7Field(ack, 'ERR', 3).split('^')[0]).toBe(errCode);
+      expect(hl7Field(ack, 'ERR', 2)).toBe(location);
+      expect(hl7Field(ack, 'ERR', 8).length).toBeGreaterThan(10);
+      if (placer) expect(await ordersWithPlacer(placer)).toHaveLength(0);
+    },
+  );
+
+  it('answers an unparseable message with AR and keeps the connection usable', async () => {
+    const ack = await mllp.sendRaw(Buffer.from('this is not HL7'));
+    expect(hl7Field(ack, 'MSA', 1)).toBe('AR');
+    expect(hl7Field(await mllp.send(orderMessage({})), 'MSA', 1)).toBe('AA');
+  });
+
+  it('logs every message with its raw bytes, status and ACK, and never an identity number in the app logs', async () => {
+    const rows = await db.query<{ status: string; ack_code: string; n: number }>(
+      `SELECT status, ack_code, count(*)::int AS n FROM gateway.hl7_message WHERE direction = 'in' GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    const byStatus = Object.fromEntries(rows.rows.map((r) => [`${r.status}/${r.ack_code}`, r.n]));
+    expect(byStatus['processed/AA']).toBeGreaterThanOrEqual(5);
+    expect((byStatus['refused/AE'] ?? 0) + (byStatus['refused/AR'] ?? 0)).toBeGreaterThanOrEqual(7);
+    const logs = Object.values(hub.output).flat().join('\n');
+    expect(logs).not.toMatch(/\d{6}(19|20)\d{6}\d{3}[\dX]/);
+  });
+
+  it('takes the same message over POST /hl7 for the caller’s own facility only', async () => {
+    const post = (message: string) =>
+      fetch(`${hub.baseUrl}/hl7`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'x-application/hl7-v2+er7' },
+        body: message,
+      });
+    const placer = makePlacerNumber();
+    const accepted = await post(orderMessage({ placer }));
+    expect(accepted.status).toBe(200);
+    expect(hl7Field(await accepted.text(), 'MSA', 1)).toBe('AA');
+    expect(await ordersWithPlacer(placer)).toHaveLength(1);
+    const asOther = await post(orderMessage({ facility: 'CLINIC-B' }));
+    expect(hl7Field(await asOther.text(), 'MSA', 1)).toBe('AR');
+    const anonymous = await fetch(`${hub.baseUrl}/hl7`, { method: 'POST', body: orderMessage({}) });
+    expect(anonymous.status).toBe(401);
+  });
+});
