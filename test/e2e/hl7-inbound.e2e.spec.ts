@@ -161,6 +161,81 @@ describe('HL7 v2 inbound orders (e2e)', () => {
     expect(logs).not.toMatch(/\d{6}(19|20)\d{6}\d{3}[\dX]/);
   });
 
+  describe('results from the lab analysers (ORU^R01)', () => {
+    const resultMessage = (options: {
+      facility?: string;
+      filler: string;
+      unit?: string;
+      value?: string;
+    }) =>
+      [
+        `MSH|^~\\&|LIS|${options.facility ?? 'LAB'}|HUB|HUB|20261123093000+0800||ORU^R01^ORU_R01|R${Date.now()}|P|2.5.1|||||CHN|UNICODE UTF-8`,
+        'PID|1||^^^^NNCHN',
+        `OBR|1||${options.filler}|2823-3^Potassium^LN`,
+        `OBX|1|NM|2823-3^Potassium^LN||${options.value ?? '6.5'}|${options.unit ?? 'mmol/L'}^^UCUM|3.5-5.3|N|||F|||20261123092500+0800`,
+      ].join('\r');
+
+    let fillerNumber: string;
+    let orderId: string;
+
+    beforeAll(async () => {
+      const placer = makePlacerNumber();
+      expect(hl7Field(await mllp.send(orderMessage({ placer })), 'MSA', 1)).toBe('AA');
+      [{ order_id: orderId }] = await ordersWithPlacer(placer);
+      const numbers = await db.query<{ order_number: string }>(
+        `SELECT order_number FROM gateway.service_order WHERE order_id = $1`,
+        [orderId],
+      );
+      fillerNumber = numbers.rows[0].order_number;
+      await eventually(
+        () => search(`Task?based-on=ServiceRequest/${orderId}&status=accepted`),
+        (bundle) => bundle.total === 1,
+        'the lab to accept the order',
+      );
+    });
+
+    it('refuses a unit that is not the analyte’s, naming OBX-6, and stores nothing', async () => {
+      const ack = await mllp.send(resultMessage({ filler: fillerNumber, unit: 'mg/dL' }));
+      expect(hl7Field(ack, 'MSA', 1)).toBe('AE');
+      expect(hl7Field(ack, 'ERR', 2)).toBe('OBX^1^6');
+      expect((await search(`DiagnosticReport?based-on=ServiceRequest/${orderId}`)).total).toBe(0);
+    });
+
+    it('refuses results from a clinic and for an unknown order number', async () => {
+      expect(
+        hl7Field(
+          await mllp.send(resultMessage({ filler: fillerNumber, facility: 'CLINIC-A' })),
+          'MSA',
+          1,
+        ),
+      ).toBe('AR');
+      const unknown = await mllp.send(resultMessage({ filler: 'HUB20990101999999' }));
+      expect(hl7Field(unknown, 'MSA', 1)).toBe('AE');
+      expect(hl7Field(unknown, 'ERR', 2)).toBe('OBR^1^3');
+    });
+
+    it('turns an analyser result into a final report the clinic reads over FHIR, flagged by the hub', async () => {
+      const ack = await mllp.send(resultMessage({ filler: fillerNumber }));
+      expect(hl7Field(ack, 'MSA', 1)).toBe('AA');
+      const reports = await eventually(
+        () => search(`DiagnosticReport?based-on=ServiceRequest/${orderId}`),
+        (bundle) => bundle.total === 1,
+        'the report to reach the consortium record',
+      );
+      const observations = await search(`Observation?based-on=ServiceRequest/${orderId}`);
+      const observation = observations.entry?.[0]?.resource as {
+        valueQuantity: { value: number };
+        interpretation: Array<{ coding: Array<{ code: string }> }>;
+        effectiveDateTime: string;
+      };
+      expect(observation.valueQuantity.value).toBe(6.5);
+      // OBX-8 said N; the hub computes H from its own range.
+      expect(observation.interpretation[0].coding[0].code).toBe('H');
+      expect(observation.effectiveDateTime).toBe('2026-11-23T01:25:00.000Z');
+      expect(reports.entry?.[0]?.resource?.id).toBeDefined();
+    });
+  });
+
   it('takes the same message over POST /hl7 for the caller’s own facility only', async () => {
     const post = (message: string) =>
       fetch(`${hub.baseUrl}/hl7`, {

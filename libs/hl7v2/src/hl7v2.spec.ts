@@ -1,4 +1,4 @@
-import { buildAck, ErrorCodes } from './ack';
+import { buildAck, ErrorCodes, hl7DateTimeToIso } from './ack';
 import { declaredCharset, decode, encode, UnsupportedCharsetError } from './charset';
 import { Hl7ParseError, Hl7v2Message, escapeHl7 } from './message';
 import { MllpDecoder, MllpFrameError, frame } from './mllp';
@@ -118,5 +118,14 @@ describe('ACK', () => {
     expect(ack.segment('ERR')?.get(3)).toBe('101');
     expect(ack.segment('ERR')?.get(2, 1)).toBe('PID');
     expect(ack.segment('ERR')?.get(8)).toBe('PID-3: no identifier');
+  });
+});
+
+describe('hl7DateTimeToIso', () => {
+  it('reads a DTM with and without an offset', () => {
+    expect(hl7DateTimeToIso('20261123083000+0800')).toBe('2026-11-23T00:30:00.000Z');
+    expect(hl7DateTimeToIso('202611230830')).toBe('2026-11-23T00:30:00.000Z');
+    expect(hl7DateTimeToIso('20261323')).toBeUndefined();
+    expect(hl7DateTimeToIso('yesterday')).toBeUndefined();
   });
 });

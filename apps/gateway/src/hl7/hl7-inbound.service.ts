@@ -15,11 +15,17 @@ import {
   encode,
 } from '@hub/hl7v2';
 import { type AuditAgent } from '../audit/accessor';
-import { ConsortiumService, MEMBER_KINDS } from '../consortium/consortium.service';
+import {
+  ConsortiumService,
+  MEMBER_KINDS,
+  type OrganizationRecord,
+} from '../consortium/consortium.service';
 import { OrderIntakeService } from '../order/order-intake.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
 import { PatientService } from '../patient/patient.service';
+import { LabResultService } from '../result/lab-result.service';
 import { Hl7Refusal, mapOrderMessage } from './hl7-order.mapper';
+import { mapResultMessage } from './hl7-result.mapper';
 
 export interface InboundContext {
   transport: 'mllp' | 'http';
@@ -38,6 +44,7 @@ export interface InboundResult {
 }
 
 const ORDER_TYPES = new Set(['ORM^O01', 'OML^O21']);
+const RESULT_TYPES = new Set(['ORU^R01']);
 
 /**
  * Every inbound HL7 v2 message: logged with its raw bytes before anything else (so nothing is ever
@@ -56,6 +63,7 @@ export class Hl7InboundService {
     private readonly patients: PatientService,
     private readonly intake: OrderIntakeService,
     private readonly relay: OutboxRelayService,
+    private readonly labResults: LabResultService,
   ) {}
 
   async handle(raw: Buffer, context: InboundContext): Promise<InboundResult> {
@@ -104,20 +112,21 @@ export class Hl7InboundService {
     messageId: string,
     context: InboundContext,
   ): Promise<{ orderIds: string[]; patientId?: string }> {
-    if (!facility)
+    if (!facility) {
       throw new Hl7Refusal('AR', {
         code: ErrorCodes.RequiredFieldMissing,
         text: 'MSH-4 (sending facility) is required',
         location: { segment: 'MSH', field: 4 },
       });
+    }
     const organization = await this.consortium.organization(facility);
-    if (!organization || !MEMBER_KINDS.includes(organization.kind)) {
-      throw new Hl7Refusal('AR', {
+    const unknownFacility = () =>
+      new Hl7Refusal('AR', {
         code: ErrorCodes.UnknownKeyIdentifier,
         text: `MSH-4 sending facility "${facility}" is not a member unit of the consortium`,
         location: { segment: 'MSH', field: 4 },
       });
-    }
+    if (!organization) throw unknownFacility();
     if (context.authenticatedOrg && context.authenticatedOrg !== organization.code) {
       throw new Hl7Refusal('AR', {
         code: ErrorCodes.UnknownKeyIdentifier,
@@ -125,13 +134,16 @@ export class Hl7InboundService {
         location: { segment: 'MSH', field: 4 },
       });
     }
+    if (RESULT_TYPES.has(message.messageType))
+      return this.processResults(message, organization, messageId, context);
     if (!ORDER_TYPES.has(message.messageType)) {
       throw new Hl7Refusal('AR', {
         code: ErrorCodes.UnsupportedMessageType,
-        text: `MSH-9 message type "${message.messageType || '(empty)'}" is not accepted here; send ORM^O01 or OML^O21`,
+        text: `MSH-9 message type "${message.messageType || '(empty)'}" is not accepted here; send ORM^O01, OML^O21 or ORU^R01`,
         location: { segment: 'MSH', field: 9 },
       });
     }
+    if (!MEMBER_KINDS.includes(organization.kind)) throw unknownFacility();
     const mapped = mapOrderMessage(message, organization.code);
     const agent: AuditAgent = {
       subject: `hl7:${organization.code}`,
@@ -168,6 +180,87 @@ export class Hl7InboundService {
     });
     if (result.routed) this.relay.kick();
     return result;
+  }
+
+  /**
+   * Results from a centre's analyser middleware (MSH-4 = the centre, e.g. LAB), one order per
+   * message so that a refusal changes nothing. They take the same path as `POST /api/lab/results`.
+   */
+  private async processResults(
+    message: Hl7v2Message,
+    organization: OrganizationRecord,
+    messageId: string,
+    context: InboundContext,
+  ): Promise<{ orderIds: string[]; patientId?: string }> {
+    if (organization.centre !== 'lab') {
+      throw new Hl7Refusal('AR', {
+        code: ErrorCodes.UnknownKeyIdentifier,
+        text: `MSH-4 "${organization.code}" cannot send results: ORU^R01 is taken from the lab centre's analysers`,
+        location: { segment: 'MSH', field: 4 },
+      });
+    }
+    const groups = mapResultMessage(message);
+    if (groups.length > 1) {
+      throw new Hl7Refusal('AE', {
+        code: ErrorCodes.SegmentSequence,
+        text: 'send one order (one OBR with its OBX) per ORU^R01',
+        location: { segment: 'OBR' },
+      });
+    }
+    const [group] = groups;
+    const orders = group.fillerNumber
+      ? await this.dataSource.query<
+          Array<{ order_id: string; centre: string; patient_id: string }>
+        >(
+          `SELECT order_id, centre, patient_id FROM gateway.service_order WHERE order_number = $1`,
+          [group.fillerNumber],
+        )
+      : await this.dataSource.query<
+          Array<{ order_id: string; centre: string; patient_id: string }>
+        >(
+          `SELECT order_id, centre, patient_id FROM gateway.service_order WHERE placer_value = $1 AND centre = 'lab'`,
+          [group.placerNumber],
+        );
+    const where = group.fillerNumber ? { segment: 'OBR', field: 3 } : { segment: 'OBR', field: 2 };
+    if (orders.length !== 1 || orders[0].centre !== 'lab') {
+      throw new Hl7Refusal('AE', {
+        code: ErrorCodes.UnknownKeyIdentifier,
+        text: `OBR-${where.field}: ${orders.length > 1 ? 'more than one lab order has' : 'no lab order has'} the number "${group.fillerNumber ?? group.placerNumber}"`,
+        location: where,
+      });
+    }
+    const agent: AuditAgent = {
+      subject: `hl7:${organization.code}`,
+      kind: 'client',
+      org: organization.code,
+      roles: ['lab-tech'],
+      ip: context.peer,
+      purpose: 'TREAT',
+    };
+    await this.labResults
+      .submit({ orderId: orders[0].order_id, results: group.results }, agent)
+      .catch((error: unknown) => {
+        if (!(error instanceof FhirError)) throw error;
+        const index = /results\[(\d+)\]\.(\w+)/.exec(error.expression?.[0] ?? '');
+        const fields: Record<string, number> = {
+          code: 3,
+          value: 5,
+          unit: 6,
+          effectiveDateTime: 14,
+        };
+        const field = index ? (fields[index[2]] ?? 3) : 3;
+        throw new Hl7Refusal('AE', {
+          code:
+            error.status === 404 ? ErrorCodes.UnknownKeyIdentifier : ErrorCodes.TableValueNotFound,
+          text: `OBX${index ? ` ${Number(index[1]) + 1}` : ''}: ${error.diagnostics}`,
+          location: { segment: 'OBX', field },
+        });
+      });
+    await this.dataSource.query(
+      `UPDATE gateway.hl7_message SET order_ids = $2, patient_id = $3 WHERE id = $1`,
+      [messageId, [orders[0].order_id], orders[0].patient_id],
+    );
+    return { orderIds: [orders[0].order_id], patientId: orders[0].patient_id };
   }
 
   private async finish(

@@ -9,5 +9,6 @@ import { ResultProcessor } from './result.processor';
   imports: [FhirModule],
   controllers: [LabResultController],
   providers: [ResultIntakeService, ResultProcessor, LabResultService],
+  exports: [LabResultService],
 })
 export class ResultModule {}
