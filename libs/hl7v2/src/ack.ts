@@ -114,12 +114,15 @@ export function buildAck(options: {
  * the time is taken as `defaultOffset` (China Standard Time). Undefined when it is not a DTM.
  */
 export function hl7DateTimeToIso(value: string, defaultOffset = '+08:00'): string | undefined {
-  const match = /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?$/.exec(value.trim());
+  const match = /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?$/.exec(
+    value.trim(),
+  );
   if (!match) return undefined;
   const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', fraction = '', zone] = match;
   const offset = zone ? `${zone.slice(0, 3)}:${zone.slice(3)}` : defaultOffset;
   const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}${offset}`;
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime()) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23) return undefined;
+  if (Number.isNaN(date.getTime()) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23)
+    return undefined;
   return date.toISOString();
 }
