@@ -18,6 +18,7 @@ function orderMessage(options: {
   charset?: string;
   name?: [string, string];
   controlId?: string;
+  control?: string;
 }): string {
   const controlId = options.controlId ?? `C${Date.now()}${Math.floor(Math.random() * 1000)}`;
   const [family, given] = options.name ?? ['王', '小明'];
@@ -26,7 +27,7 @@ function orderMessage(options: {
   return [
     `MSH|^~\\&|HIS|${options.facility ?? 'CLINIC-A'}|HUB|HUB|20261123083000+0800||${type}|${controlId}|P|2.5.1|||||CHN|${options.charset ?? 'UNICODE UTF-8'}`,
     `PID|1||${residentId}^^^&2.16.156.10011.1.3&ISO^NNCHN~MRN-${residentId.slice(-8)}^^^CLINIC-A^MR||${family}^${given}||19620315|F`,
-    `ORC|NW|${options.placer ?? makePlacerNumber()}^HIS|||||^^^^^R`,
+    `ORC|${options.control ?? 'NW'}|${options.placer ?? makePlacerNumber()}^HIS|||||^^^^^R`,
     `OBR|1|||${options.code ?? '2823-3'}^Potassium^${options.codingSystem ?? 'LN'}|||20261123082000`,
   ].join('\r');
 }
@@ -159,6 +160,55 @@ describe('HL7 v2 inbound orders (e2e)', () => {
     expect((byStatus['refused/AE'] ?? 0) + (byStatus['refused/AR'] ?? 0)).toBeGreaterThanOrEqual(7);
     const logs = Object.values(hub.output).flat().join('\n');
     expect(logs).not.toMatch(/\d{6}(19|20)\d{6}\d{3}[\dX]/);
+  });
+
+  describe('cancels (ORC-1 = CA)', () => {
+    it('cancels an order the lab has not completed: Task cancelled, request revoked, lab told, results refused', async () => {
+      const placer = makePlacerNumber();
+      const residentId = makeResidentId();
+      expect(hl7Field(await mllp.send(orderMessage({ placer, residentId })), 'MSA', 1)).toBe('AA');
+      const [{ order_id: orderId }] = await ordersWithPlacer(placer);
+      await eventually(
+        () => search(`Task?based-on=ServiceRequest/${orderId}&status=accepted`),
+        (bundle) => bundle.total === 1,
+        'the lab to accept the order',
+      );
+      const cancel = await mllp.send(orderMessage({ placer, residentId, control: 'CA' }));
+      expect(hl7Field(cancel, 'MSA', 1)).toBe('AA');
+      expect(
+        ((await search(`Task?based-on=ServiceRequest/${orderId}`)).entry?.[0]?.resource as Task)
+          .status,
+      ).toBe('cancelled');
+      expect((await search(`ServiceRequest?_id=${orderId}&status=revoked`)).total).toBe(1);
+      await eventually(
+        async () =>
+          (
+            await db.query<{ status: string }>(
+              `SELECT status FROM lab.received_order WHERE order_id = $1`,
+              [orderId],
+            )
+          ).rows[0]?.status,
+        (status) => status === 'cancelled',
+        'the lab to record the cancel',
+      );
+      const labtech = await clientToken(hub.baseUrl, 'lab-analyser', 'lab-analyser-secret');
+      const results = await fetch(`${hub.baseUrl}/api/lab/results`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${labtech}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ orderId, results: [{ code: '2823-3', value: 4.2 }] }),
+      });
+      expect(results.status).toBe(409);
+      // A repeated cancel is harmless.
+      expect(
+        hl7Field(await mllp.send(orderMessage({ placer, residentId, control: 'CA' })), 'MSA', 1),
+      ).toBe('AA');
+    });
+
+    it('refuses to cancel an order it does not know, naming ORC-2', async () => {
+      const ack = await mllp.send(orderMessage({ control: 'CA' }));
+      expect(hl7Field(ack, 'MSA', 1)).toBe('AE');
+      expect(hl7Field(ack, 'ERR', 2)).toBe('ORC^1^2');
+    });
   });
 
   describe('results from the lab analysers (ORU^R01)', () => {

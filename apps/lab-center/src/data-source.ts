@@ -2,6 +2,7 @@ import { type DataSource } from 'typeorm';
 import { type EntityClass, centreEntities } from '@hub/centre';
 import { createAppDataSource } from '@hub/persistence';
 import { CentreInit1763880000100 } from './migrations/1763880000100-CentreInit';
+import { CentreOrderCancel1763880000500 } from './migrations/1763880000500-CentreOrderCancel';
 import { LabReports1763880000200 } from './migrations/1763880000200-LabReports';
 import { LabReport } from './result/result.entity';
 
@@ -12,7 +13,11 @@ export const SCHEMA = 'lab';
 export const entities: EntityClass[] = [LabReport];
 
 /** The schema's migrations, oldest first. Never edit one that has landed: add another. */
-export const migrations = [CentreInit1763880000100, LabReports1763880000200];
+export const migrations = [
+  CentreInit1763880000100,
+  LabReports1763880000200,
+  CentreOrderCancel1763880000500,
+];
 
 /** The lab centre's DataSource, for `npm run migrate` and the tests. */
 export function buildDataSource(url: string): DataSource {

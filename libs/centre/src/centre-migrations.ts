@@ -39,3 +39,31 @@ export function centreInitMigration(centre: Centre): new () => MigrationInterfac
     }
   };
 }
+
+/**
+ * A centre's second migration: orders can be cancelled by the clinic. Same class shape for every
+ * centre, each in its own schema.
+ */
+export function centreCancelMigration(centre: Centre): new () => MigrationInterface {
+  return class CentreOrderCancel1763880000500 implements MigrationInterface {
+    name = 'CentreOrderCancel1763880000500';
+
+    async up(q: QueryRunner): Promise<void> {
+      await q.query(
+        `ALTER TABLE "${centre}".received_order DROP CONSTRAINT received_order_status_check`,
+      );
+      await q.query(
+        `ALTER TABLE "${centre}".received_order ADD CONSTRAINT received_order_status_check CHECK (status IN ('accepted', 'in-progress', 'completed', 'cancelled'))`,
+      );
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(
+        `ALTER TABLE "${centre}".received_order DROP CONSTRAINT received_order_status_check`,
+      );
+      await q.query(
+        `ALTER TABLE "${centre}".received_order ADD CONSTRAINT received_order_status_check CHECK (status IN ('accepted', 'in-progress', 'completed'))`,
+      );
+    }
+  };
+}

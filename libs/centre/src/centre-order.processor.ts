@@ -32,9 +32,16 @@ export class CentreOrderProcessor implements OnModuleInit, OnModuleDestroy {
       this.config.REDIS_URL,
       this.config.REDIS_PREFIX,
       async (job) => {
-        if (job.name !== JobNames.OrderRoute)
-          throw new Error(`unexpected job ${String(job.name)} on ${queue}`);
-        return this.orders.receive(job.data);
+        switch (job.name) {
+          case JobNames.OrderRoute:
+            return this.orders.receive(job.data);
+          case JobNames.OrderCancel:
+            return this.orders.cancel(job.data);
+          default:
+            throw new Error(
+              `unexpected job ${String((job as { name: unknown }).name)} on ${queue}`,
+            );
+        }
       },
     );
     this.worker.on('failed', (job, error) =>

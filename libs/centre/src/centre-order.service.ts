@@ -1,5 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JobNames, type OrderRoutePayload, Queues, jobIds } from '@hub/contracts';
+import {
+  JobNames,
+  type OrderCancelPayload,
+  type OrderRoutePayload,
+  Queues,
+  jobIds,
+} from '@hub/contracts';
 import { CENTRE_CONFIG, type CentreConfig } from './centre-config';
 import { CentreOrder } from './centre-order.entity';
 import { CentreOutboxService } from './centre-outbox.service';
@@ -64,5 +70,40 @@ export class CentreOrderService {
       accepted ? 'order accepted' : 'order already received',
     );
     return accepted;
+  }
+
+  /**
+   * The clinic cancelled the order. Marks it cancelled unless the centre has completed it; an order
+   * whose OrderRoute has not been processed yet is recorded as cancelled, so the late OrderRoute
+   * finds it and changes nothing. Returns false when the centre had already completed it.
+   */
+  async cancel(order: OrderCancelPayload): Promise<boolean> {
+    if (order.centre !== this.config.centre) {
+      throw new Error(
+        `cancel for order ${order.orderId} is for the ${order.centre} centre, not ${this.config.centre}`,
+      );
+    }
+    const cancelled = await this.outbox.transaction(async (manager) => {
+      const table = manager.getRepository(CentreOrder).metadata.tablePath;
+      const rows = await manager.query<Array<{ order_id: string }>>(
+        `INSERT INTO ${table} AS o (order_id, task_id, code, priority, requester_org_id, status)
+         VALUES ($1, $2, $3, $4, $5, 'cancelled')
+         ON CONFLICT (order_id) DO UPDATE SET status = 'cancelled', updated_at = now() WHERE o.status <> 'completed'
+         RETURNING order_id`,
+        [order.orderId, order.taskId, order.code, order.priority, order.requesterOrgId],
+      );
+      return rows.length > 0;
+    });
+    if (cancelled)
+      this.logger.log(
+        { orderId: order.orderId, traceId: order.traceId },
+        'order cancelled by the clinic',
+      );
+    else
+      this.logger.warn(
+        { orderId: order.orderId, traceId: order.traceId },
+        'cancel arrived after the centre completed the order',
+      );
+    return cancelled;
   }
 }

@@ -7,6 +7,7 @@ import { type Centre } from './queues';
  */
 export const JobNames = {
   OrderRoute: 'OrderRoute',
+  OrderCancel: 'OrderCancel',
   TaskUpdate: 'TaskUpdate',
   ReportSubmit: 'ReportSubmit',
 } as const;
@@ -32,6 +33,12 @@ export interface OrderRoutePayload {
   /** ISO timestamp the order was accepted at the hub. */
   acceptedAt: string;
   traceId: string;
+}
+
+/** gateway → `<centre>.orders`: the clinic cancelled an order the centre has not completed. */
+export interface OrderCancelPayload extends Omit<OrderRoutePayload, 'acceptedAt'> {
+  /** Why, as the clinic said (free text, no patient data). */
+  reason?: string;
 }
 
 /** Task states a centre may report (FHIR Task.status values). */
@@ -69,10 +76,10 @@ export interface ReportSubmitPayload {
 
 /** Ties each queue to the jobs it carries; checked by the typed queue helpers. */
 export interface QueueJobs {
-  'lab.orders': { OrderRoute: OrderRoutePayload };
-  'imaging.orders': { OrderRoute: OrderRoutePayload };
-  'ecg.orders': { OrderRoute: OrderRoutePayload };
-  'pathology.orders': { OrderRoute: OrderRoutePayload };
+  'lab.orders': { OrderRoute: OrderRoutePayload; OrderCancel: OrderCancelPayload };
+  'imaging.orders': { OrderRoute: OrderRoutePayload; OrderCancel: OrderCancelPayload };
+  'ecg.orders': { OrderRoute: OrderRoutePayload; OrderCancel: OrderCancelPayload };
+  'pathology.orders': { OrderRoute: OrderRoutePayload; OrderCancel: OrderCancelPayload };
   'hub.task-events': { TaskUpdate: TaskUpdatePayload };
   'hub.results': { ReportSubmit: ReportSubmitPayload };
 }
@@ -80,6 +87,7 @@ export interface QueueJobs {
 /** Deterministic job ids: the business id, so a re-send never duplicates work. */
 export const jobIds = {
   orderRoute: (orderId: string) => `order-${orderId}`,
+  orderCancel: (orderId: string) => `cancel-${orderId}`,
   taskUpdate: (taskId: string, status: CentreTaskStatus) => `task-${taskId}-${status}`,
   reportSubmit: (reportId: string) => `report-${reportId}`,
 };

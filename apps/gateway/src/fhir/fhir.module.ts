@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OrderCancelService } from '../order/order-cancel.service';
 import { OrderIntakeService } from '../order/order-intake.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
 import { PatientService } from '../patient/patient.service';
@@ -20,8 +21,16 @@ import { FhirWriteService } from './fhir-write.service';
     FhirBundleService,
     PatientService,
     OrderIntakeService,
+    OrderCancelService,
     OutboxRelayService,
   ],
-  exports: [FhirStore, FhirSearchService, OrderIntakeService, PatientService, OutboxRelayService],
+  exports: [
+    FhirStore,
+    FhirSearchService,
+    OrderIntakeService,
+    OrderCancelService,
+    PatientService,
+    OutboxRelayService,
+  ],
 })
 export class FhirModule {}

@@ -20,6 +20,7 @@ import {
   MEMBER_KINDS,
   type OrganizationRecord,
 } from '../consortium/consortium.service';
+import { OrderCancelService } from '../order/order-cancel.service';
 import { OrderIntakeService } from '../order/order-intake.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
 import { PatientService } from '../patient/patient.service';
@@ -64,6 +65,7 @@ export class Hl7InboundService {
     private readonly intake: OrderIntakeService,
     private readonly relay: OutboxRelayService,
     private readonly labResults: LabResultService,
+    private readonly cancels: OrderCancelService,
   ) {}
 
   async handle(raw: Buffer, context: InboundContext): Promise<InboundResult> {
@@ -154,12 +156,31 @@ export class Hl7InboundService {
       purpose: 'TREAT',
     };
     const result = await this.dataSource.transaction(async (manager) => {
-      const link = await this.patients
-        .createOrLink(manager, mapped.patient, organization.code, 'PID', agent)
-        .catch((error: unknown) => rethrowAt(error, 'PID', 3));
+      const patient = mapped.patient;
+      const link = patient
+        ? await this.patients
+            .createOrLink(manager, patient, organization.code, 'PID', agent)
+            .catch((error: unknown) => rethrowAt(error, 'PID', 3))
+        : undefined;
       const orderIds: string[] = [];
       let routed = false;
       for (const order of mapped.orders) {
+        if (order.control === 'CA') {
+          const placer = order.request.identifier?.[0] ?? {};
+          const cancelled = await this.cancels
+            .cancel(
+              manager,
+              organization.code,
+              placer,
+              agent,
+              message.segments('ORC')[order.index]?.get(16, 2) || undefined,
+            )
+            .catch((error: unknown) => rethrowAt(error, 'ORC', 2));
+          orderIds.push(cancelled.orderId);
+          routed ||= !cancelled.alreadyCancelled;
+          continue;
+        }
+        if (!link) throw new Error('a new order without its patient');
         const intake = await this.intake
           .accept(
             manager,
@@ -174,9 +195,9 @@ export class Hl7InboundService {
       }
       await manager.query(
         `UPDATE gateway.hl7_message SET order_ids = $2, patient_id = $3 WHERE id = $1`,
-        [messageId, orderIds, link.patient.id],
+        [messageId, orderIds, link?.patient.id ?? null],
       );
-      return { orderIds, patientId: link.patient.id, routed };
+      return { orderIds, patientId: link?.patient.id, routed };
     });
     if (result.routed) this.relay.kick();
     return result;

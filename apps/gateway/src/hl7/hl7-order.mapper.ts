@@ -19,13 +19,19 @@ export type OrderWithoutSubject = Omit<ServiceRequest, 'subject'>;
 export interface MappedOrder {
   /** Index of the ORC/OBR group in the message (0-based), for error locations. */
   index: number;
+  /** ORC-1: NW a new order, CA a cancel of an earlier one. */
+  control: 'NW' | 'CA';
   request: OrderWithoutSubject;
 }
 
 export interface MappedOrderMessage {
-  patient: Patient;
+  /** The patient of new orders (undefined when the message only cancels). */
+  patient?: Patient;
   orders: MappedOrder[];
 }
+
+/** ORC-1 order control codes the hub acts on (HL7 table 0119). */
+const CONTROLS = new Set(['NW', 'CA']);
 
 const PRIORITY: Record<string, ServiceRequest['priority']> = {
   S: 'stat',
@@ -62,7 +68,6 @@ export function mapOrderMessage(message: Hl7v2Message, org: string): MappedOrder
       text: 'PID segment is required',
       location: { segment: 'PID' },
     });
-  const patient = mapPatient(pid, org);
   const orcs = message.segments('ORC');
   const obrs = message.segments('OBR');
   if (obrs.length === 0)
@@ -71,7 +76,23 @@ export function mapOrderMessage(message: Hl7v2Message, org: string): MappedOrder
       text: 'OBR segment is required',
       location: { segment: 'OBR' },
     });
-  const orders = obrs.map((obr, index) => ({ index, request: mapOrder(orcs[index], obr, org) }));
+  const orders = obrs.map((obr, index): MappedOrder => {
+    const control = (orcs[index]?.get(1) || 'NW').toUpperCase();
+    if (!CONTROLS.has(control)) {
+      throw new Hl7Refusal('AE', {
+        code: ErrorCodes.TableValueNotFound,
+        text: `ORC-1 order control "${control}" is not supported; send NW (new) or CA (cancel)`,
+        location: { segment: 'ORC', field: 1 },
+      });
+    }
+    return {
+      index,
+      control: control as MappedOrder['control'],
+      request: mapOrder(orcs[index], obr, org),
+    };
+  });
+  // A message that only cancels need not identify the patient again.
+  const patient = orders.some((o) => o.control === 'NW') ? mapPatient(pid, org) : undefined;
   return { patient, orders };
 }
 

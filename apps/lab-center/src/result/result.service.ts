@@ -96,6 +96,14 @@ export class LabResultService {
         });
         if (!order)
           return reject(404, `order ${orderId} has not been received by the lab`, 'orderId');
+        if (order.status === 'cancelled') {
+          return {
+            ok: false,
+            status: 409,
+            diagnostics: `order ${orderId} was cancelled by the clinic`,
+            expression: ['orderId'],
+          };
+        }
         const existing = await manager.findOneBy(LabReport, { orderId });
         if (existing) {
           return {
