@@ -286,6 +286,71 @@ describe('HL7 v2 inbound orders (e2e)', () => {
     });
   });
 
+  describe('the message log for IT staff', () => {
+    const api = async (who: string, path: string, method = 'GET') => {
+      const userToken = (await import('../support/auth-client')).userToken;
+      return fetch(`${hub.baseUrl}/api/hl7/messages${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await userToken(hub.baseUrl, who)}` },
+      });
+    };
+
+    it('finds a message by control id and shows it with the identity number and name masked', async () => {
+      const residentId = makeResidentId();
+      const controlId = `LOG${Date.now()}`;
+      await mllp.send(orderMessage({ residentId, controlId, name: ['诸葛', '亮'] }));
+      const found = (await (await api('itops', `?controlId=${controlId}`)).json()) as {
+        total: number;
+        entries: Array<{ id: string; status: string; ackCode: string }>;
+      };
+      expect(found.total).toBe(1);
+      expect(found.entries[0]).toMatchObject({ status: 'processed', ackCode: 'AA' });
+      const detail = (await (await api('itops', `/${found.entries[0].id}`)).json()) as {
+        text: string;
+        ack: string;
+      };
+      expect(detail.text).not.toContain(residentId);
+      expect(detail.text).toContain(`${residentId.slice(0, 6)}********${residentId.slice(-4)}`);
+      expect(detail.text).not.toMatch(/诸葛|亮/);
+      expect(detail.ack).toContain('MSA|AA');
+    });
+
+    it('is closed to clinics', async () => {
+      expect((await api('clinic-a-doctor', '')).status).toBe(403);
+    });
+
+    it('replays a refused message once the cause is fixed, logging and auditing the replay', async () => {
+      const placer = makePlacerNumber();
+      const controlId = `RPL${Date.now()}`;
+      const refused = await mllp.send(
+        orderMessage({ placer, controlId, code: 'IMG-XR-HAND', codingSystem: 'L' }),
+      );
+      expect(hl7Field(refused, 'MSA', 1)).toBe('AE');
+      // The consortium adds the item to its catalogue…
+      await db.query(
+        `INSERT INTO gateway.catalogue_item (system, code, display, display_zh, centre, price, turnaround_minutes)
+         VALUES ('urn:hub:catalogue', 'IMG-XR-HAND', 'XR hand', '手部X线', 'imaging', 60, '{"routine":60,"urgent":30,"stat":30}') ON CONFLICT DO NOTHING`,
+      );
+      const [original] = (
+        (await (await api('itops', `?controlId=${controlId}`)).json()) as {
+          entries: Array<{ id: string }>;
+        }
+      ).entries;
+      expect((await api('clinic-a-doctor', `/${original.id}/replay`, 'POST')).status).toBe(403);
+      const replay = (await (await api('itops', `/${original.id}/replay`, 'POST')).json()) as {
+        status: string;
+        ackCode: string;
+        replayOf: string;
+      };
+      expect(replay).toMatchObject({ status: 'processed', ackCode: 'AA', replayOf: original.id });
+      expect(await ordersWithPlacer(placer)).toHaveLength(1);
+      const audited = await db.query(
+        `SELECT agent_subject FROM gateway.audit_event WHERE subtype = 'hl7-replay'`,
+      );
+      expect(audited.rows).toEqual([{ agent_subject: 'itops' }]);
+    });
+  });
+
   it('takes the same message over POST /hl7 for the caller’s own facility only', async () => {
     const post = (message: string) =>
       fetch(`${hub.baseUrl}/hl7`, {

@@ -34,6 +34,8 @@ export interface InboundContext {
   peer: string;
   /** For HTTP: the organisation of the authenticated caller, which MSH-4 must name. */
   authenticatedOrg?: string;
+  /** The logged message this one replays. */
+  replayOf?: string;
 }
 
 export interface InboundResult {
@@ -70,8 +72,8 @@ export class Hl7InboundService {
 
   async handle(raw: Buffer, context: InboundContext): Promise<InboundResult> {
     const logged = await this.dataSource.query<Array<{ id: string }>>(
-      `INSERT INTO gateway.hl7_message (direction, transport, peer, raw, status) VALUES ('in', $1, $2, $3, 'received') RETURNING id`,
-      [context.transport, context.peer, raw],
+      `INSERT INTO gateway.hl7_message (direction, transport, peer, raw, status, replay_of) VALUES ('in', $1, $2, $3, 'received', $4) RETURNING id`,
+      [context.transport, context.peer, raw, context.replayOf ?? null],
     );
     const messageId = logged[0].id;
     let encoding = 'utf-8';
