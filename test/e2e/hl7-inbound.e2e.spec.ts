@@ -351,6 +351,26 @@ describe('HL7 v2 inbound orders (e2e)', () => {
     });
   });
 
+  it('counts messages and their latency on /metrics for IT staff', async () => {
+    const { userToken } = await import('../support/auth-client');
+    const metrics = await fetch(`${hub.baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${await userToken(hub.baseUrl, 'itops')}` },
+    });
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toMatch(
+      /hub_hl7_messages_total\{direction="in",type="ORM\^O01",facility="CLINIC-A",ack="AA"\} \d+/,
+    );
+    expect(text).toMatch(
+      /hub_hl7_processing_seconds_bucket\{le="0.5",type="ORM\^O01",facility="CLINIC-A"\} \d+/,
+    );
+    expect(text).not.toContain('NOWHERE');
+    expect(
+      (await fetch(`${hub.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } }))
+        .status,
+    ).toBe(403);
+  });
+
   it('takes the same message over POST /hl7 for the caller’s own facility only', async () => {
     const post = (message: string) =>
       fetch(`${hub.baseUrl}/hl7`, {

@@ -14,6 +14,7 @@ import { FhirExceptionFilter } from './fhir/fhir-exception.filter';
 import { FhirModule } from './fhir/fhir.module';
 import { HealthController } from './health/health.controller';
 import { Hl7Module } from './hl7/hl7.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ResultModule } from './result/result.module';
 
 /** The gateway: the hub's single public edge. */
@@ -53,6 +54,7 @@ export class GatewayModule {
           appDataSourceOptions({ url: config.DATABASE_URL, schema: SCHEMA, entities, migrations }),
         ),
         AuditModule,
+        MetricsModule,
         ConsortiumModule,
         CentreLinkModule,
         AuthModule,

@@ -20,6 +20,7 @@ import {
   MEMBER_KINDS,
   type OrganizationRecord,
 } from '../consortium/consortium.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { OrderCancelService } from '../order/order-cancel.service';
 import { OrderIntakeService } from '../order/order-intake.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
@@ -41,6 +42,9 @@ export interface InboundContext {
 export interface InboundResult {
   /** The ACK, encoded in the sender's character set. */
   ack: Buffer;
+  /** MSH-9 and MSH-4 as far as they could be read (for metrics). */
+  messageType: string;
+  facility: string;
   ackCode: 'AA' | 'AE' | 'AR';
   charset: string;
   messageId: string;
@@ -68,9 +72,23 @@ export class Hl7InboundService {
     private readonly relay: OutboxRelayService,
     private readonly labResults: LabResultService,
     private readonly cancels: OrderCancelService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async handle(raw: Buffer, context: InboundContext): Promise<InboundResult> {
+    const started = process.hrtime.bigint();
+    const result = await this.handleLogged(raw, context);
+    this.metrics.recordHl7(
+      'in',
+      result.messageType,
+      result.facility,
+      result.ackCode,
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+    return result;
+  }
+
+  private async handleLogged(raw: Buffer, context: InboundContext): Promise<InboundResult> {
     const logged = await this.dataSource.query<Array<{ id: string }>>(
       `INSERT INTO gateway.hl7_message (direction, transport, peer, raw, status, replay_of) VALUES ('in', $1, $2, $3, 'received', $4) RETURNING id`,
       [context.transport, context.peer, raw, context.replayOf ?? null],
@@ -313,7 +331,15 @@ export class Hl7InboundService {
     );
     if (outcome?.orderIds.length)
       this.logger.log({ messageId, orders: outcome.orderIds.length }, 'HL7 orders accepted');
-    return { ack, ackCode: code, charset: encoding, messageId };
+    return {
+      ack,
+      ackCode: code,
+      charset: encoding,
+      messageId,
+      messageType: request?.messageType ?? '',
+      // An AR may come from an unknown facility: keep such values out of metric labels.
+      facility: code === 'AR' ? '' : (request?.segment('MSH')?.get(4) ?? ''),
+    };
   }
 }
 
