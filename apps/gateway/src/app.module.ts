@@ -13,6 +13,7 @@ import { entities, migrations, SCHEMA } from './data-source';
 import { FhirExceptionFilter } from './fhir/fhir-exception.filter';
 import { FhirModule } from './fhir/fhir.module';
 import { HealthController } from './health/health.controller';
+import { DeliveryModule } from './delivery/delivery.module';
 import { Hl7Module } from './hl7/hl7.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResultModule } from './result/result.module';
@@ -61,6 +62,7 @@ export class GatewayModule {
         FhirModule,
         ResultModule,
         Hl7Module,
+        DeliveryModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: FhirExceptionFilter }],

@@ -21,6 +21,8 @@ export const gatewayConfigSchema = commonConfigSchema
     PORT: configSchemas.port.default(3000),
     /** MLLP listener for HL7 v2 (0 turns it off). */
     HL7_PORT: z.coerce.number().int().min(0).max(65535).default(2575),
+    /** First retry delay of a report delivery to a clinic (doubles up to an hour). */
+    DELIVERY_BACKOFF_MS: z.coerce.number().int().min(10).max(3600_000).default(1000),
     /** How long the HL7 message log keeps messages (days); pruned hourly. */
     HL7_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
     /** Demo mode seeds and accepts the demo clients and users. Off in production. */

@@ -3,6 +3,7 @@ import { createAppDataSource, OutboxMessage } from '@hub/persistence';
 import { GatewayInit1763880000000 } from './migrations/1763880000000-GatewayInit';
 import { AuditAndAccounts1763880000300 } from './migrations/1763880000300-AuditAndAccounts';
 import { Hl7MessageLog1763880000400 } from './migrations/1763880000400-Hl7MessageLog';
+import { DeliveryEndpoints1763880000600 } from './migrations/1763880000600-DeliveryEndpoints';
 
 /** The gateway's own schema: the consortium record. */
 export const SCHEMA = 'gateway';
@@ -11,6 +12,7 @@ export const migrations = [
   GatewayInit1763880000000,
   AuditAndAccounts1763880000300,
   Hl7MessageLog1763880000400,
+  DeliveryEndpoints1763880000600,
 ];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */

@@ -10,6 +10,7 @@ export const JobNames = {
   OrderCancel: 'OrderCancel',
   TaskUpdate: 'TaskUpdate',
   ReportSubmit: 'ReportSubmit',
+  ReportDeliver: 'ReportDeliver',
 } as const;
 
 export type JobName = (typeof JobNames)[keyof typeof JobNames];
@@ -74,6 +75,17 @@ export interface ReportSubmitPayload {
   traceId: string;
 }
 
+/** gateway → `hub.deliveries`: send a stored report to the ordering clinic's system. */
+export interface ReportDeliverPayload {
+  reportId: string;
+  orderId: string;
+  /** Organisation code of the ordering member. */
+  org: string;
+  /** The report version being delivered (a correction is a later version). */
+  version: string;
+  traceId: string;
+}
+
 /** Ties each queue to the jobs it carries; checked by the typed queue helpers. */
 export interface QueueJobs {
   'lab.orders': { OrderRoute: OrderRoutePayload; OrderCancel: OrderCancelPayload };
@@ -82,6 +94,7 @@ export interface QueueJobs {
   'pathology.orders': { OrderRoute: OrderRoutePayload; OrderCancel: OrderCancelPayload };
   'hub.task-events': { TaskUpdate: TaskUpdatePayload };
   'hub.results': { ReportSubmit: ReportSubmitPayload };
+  'hub.deliveries': { ReportDeliver: ReportDeliverPayload };
 }
 
 /** Deterministic job ids: the business id, so a re-send never duplicates work. */
@@ -90,6 +103,7 @@ export const jobIds = {
   orderCancel: (orderId: string) => `cancel-${orderId}`,
   taskUpdate: (taskId: string, status: CentreTaskStatus) => `task-${taskId}-${status}`,
   reportSubmit: (reportId: string) => `report-${reportId}`,
+  reportDeliver: (reportId: string, version: string) => `deliver-${reportId}-${version}`,
 };
 
 /** BullMQ priority (1 = highest) for a FHIR request priority. */

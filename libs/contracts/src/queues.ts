@@ -16,6 +16,8 @@ export const Queues = {
   HubTaskEvents: 'hub.task-events',
   /** Final results (reports) coming back from the centres to the consortium record. */
   HubResults: 'hub.results',
+  /** Reports on their way to the ordering clinic's own system (HL7 ORU^R01 over MLLP). */
+  HubDeliveries: 'hub.deliveries',
 } as const;
 
 export type QueueName = (typeof Queues)[keyof typeof Queues];

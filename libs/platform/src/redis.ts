@@ -42,11 +42,12 @@ export function createQueue<Q extends QueueName>(
   name: Q,
   redisUrl: string,
   prefix: string,
+  jobOptions: JobsOptions = {},
 ): TypedQueue<Q> {
   const queue = new Queue(name, {
     connection: { ...redisOptions(redisUrl), enableOfflineQueue: false, maxRetriesPerRequest: 1 },
     prefix,
-    defaultJobOptions,
+    defaultJobOptions: { ...defaultJobOptions, ...jobOptions },
   });
   // Connection errors surface on each add; the queue itself must not crash the process.
   queue.on('error', () => undefined);

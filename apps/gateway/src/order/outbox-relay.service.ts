@@ -7,12 +7,13 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource } from 'typeorm';
-import { CentreOrderQueue, Centres, type QueueName } from '@hub/contracts';
+import { CentreOrderQueue, Centres, type QueueName, Queues } from '@hub/contracts';
 import { type JobSink, OutboxRelay } from '@hub/persistence';
 import { createQueue, type TypedQueue } from '@hub/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { DELIVERY_ATTEMPTS } from '../delivery/report-delivery.processor';
 
-/** Relays the gateway's outbox (routed orders) to the centres' queues. */
+/** Relays the gateway's outbox to the centres' queues (routed orders) and to the delivery queue. */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelayService.name);
@@ -23,9 +24,16 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
     @InjectDataSource() dataSource: DataSource,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
-    this.queues = Centres.map((centre) =>
-      createQueue(CentreOrderQueue[centre], config.REDIS_URL, config.REDIS_PREFIX),
-    );
+    this.queues = [
+      ...Centres.map((centre) =>
+        createQueue(CentreOrderQueue[centre], config.REDIS_URL, config.REDIS_PREFIX),
+      ),
+      // Deliveries retry for more than a day (see ReportDeliveryProcessor's backoff).
+      createQueue(Queues.HubDeliveries, config.REDIS_URL, config.REDIS_PREFIX, {
+        attempts: DELIVERY_ATTEMPTS,
+        backoff: { type: 'custom' },
+      }),
+    ];
     const sinks: Partial<Record<QueueName, JobSink>> = {};
     for (const queue of this.queues) sinks[queue.name] = queue.queue;
     let lastError = '';

@@ -1,12 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { DiagnosticReport, Observation, ServiceRequest, Task } from 'fhir/r4';
 import { type EntityManager } from 'typeorm';
-import { type ReportSubmitPayload, type TaskUpdatePayload } from '@hub/contracts';
+import {
+  JobNames,
+  Queues,
+  type ReportSubmitPayload,
+  type TaskUpdatePayload,
+  jobIds,
+} from '@hub/contracts';
+import { enqueueInOutbox } from '@hub/persistence';
 import { type StoredResource } from '@hub/fhir';
 import { CentreClient } from '../centre-link/centre-client.service';
 import { fullAccess } from '../fhir/access-scope';
 import { systemAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
+import { OutboxRelayService } from '../order/outbox-relay.service';
 
 /** Order of Task states; a centre's event never moves a Task backwards. */
 const TASK_PROGRESS: Record<string, number> = {
@@ -35,6 +43,7 @@ export class ResultIntakeService {
   constructor(
     private readonly store: FhirStore,
     private readonly centres: CentreClient,
+    private readonly relay: OutboxRelayService,
   ) {}
 
   /** Applies a centre's Task status change unless the Task is already there or further on. */
@@ -137,11 +146,25 @@ export class ResultIntakeService {
         agent,
       );
       await this.store.update(manager, { ...order, status: 'completed' }, [], agent);
-      await manager.query(
-        `UPDATE gateway.service_order SET status = 'completed', updated_at = now() WHERE order_id = $1`,
+      // UPDATE … RETURNING answers [rows, count] through TypeORM.
+      const requester = await manager.query<[Array<{ requester_org: string }>, number]>(
+        `UPDATE gateway.service_order SET status = 'completed', updated_at = now() WHERE order_id = $1 RETURNING requester_org`,
         [event.orderId],
       );
+      // Back to the clinic's own system, if it has one (the delivery decides).
+      const org = requester[0]?.[0]?.requester_org;
+      if (org) {
+        const version = stored.meta?.versionId ?? '1';
+        await enqueueInOutbox(
+          manager,
+          Queues.HubDeliveries,
+          JobNames.ReportDeliver,
+          { reportId: stored.id, orderId: event.orderId, org, version, traceId: event.traceId },
+          { jobId: jobIds.reportDeliver(stored.id, version) },
+        );
+      }
     });
+    this.relay.kick();
     this.logger.log(
       { orderId: event.orderId, reportId: event.reportId, centre: event.centre },
       'report stored',

@@ -1,0 +1,128 @@
+import type { DiagnosticReport, Observation, Patient, ServiceRequest } from 'fhir/r4';
+import { hasIdentifierType, Systems } from '@hub/fhir';
+import { escapeHl7, hl7Timestamp } from '@hub/hl7v2';
+import { RESIDENT_ID_SYSTEM } from '@hub/identity';
+
+const SEX: Record<string, string> = { male: 'M', female: 'F', other: 'O', unknown: 'U' };
+
+/** An HL7 DTM in China Standard Time for an ISO instant (empty when absent). */
+function dtm(iso: string | undefined): string {
+  return iso ? hl7Timestamp(new Date(iso)) : '';
+}
+
+const e = (value: string | number | undefined) =>
+  escapeHl7(value === undefined ? '' : String(value));
+
+/**
+ * ORU^R01 for a report going back to the ordering clinic: PID (居民身份证号 and the clinic's MRN),
+ * ORC/OBR with the clinic's placer number and the hub's order number, one OBX per observation
+ * with value, unit, range, flag and status, NTE with the conclusion. A corrected report (version
+ * after an amendment) carries status C.
+ */
+export function buildOru(options: {
+  controlId: string;
+  receiver: { facility: string; charset: string };
+  patient: Patient;
+  order: ServiceRequest;
+  report: DiagnosticReport;
+  observations: Observation[];
+  correction: boolean;
+}): string {
+  const { patient, order, report } = options;
+  const status = options.correction ? 'C' : 'F';
+  const placer = order.identifier?.find((i) => hasIdentifierType(i, 'PLAC'))?.value ?? '';
+  const filler = order.identifier?.find((i) => hasIdentifierType(i, 'FILL'))?.value ?? '';
+  const identifiers = (patient.identifier ?? [])
+    .map((identifier) => {
+      if (identifier.system === RESIDENT_ID_SYSTEM)
+        return `${e(identifier.value)}^^^&2.16.156.10011.1.3&ISO^NNCHN`;
+      if (identifier.system === `urn:hub:mrn:${options.receiver.facility}`)
+        return `${e(identifier.value)}^^^${e(options.receiver.facility)}^MR`;
+      return undefined;
+    })
+    .filter((value): value is string => value !== undefined)
+    .join('~');
+  const name = patient.name?.[0];
+  const coding = (
+    codes: { coding?: Array<{ system?: string; code?: string; display?: string }> } | undefined,
+  ) => {
+    const c = codes?.coding?.[0];
+    return `${e(c?.code)}^${e(c?.display)}^${c?.system === Systems.Loinc ? 'LN' : 'L'}`;
+  };
+  const segments = [
+    [
+      'MSH',
+      '^~\\&',
+      'HUB',
+      'HUB',
+      '',
+      e(options.receiver.facility),
+      hl7Timestamp(),
+      '',
+      'ORU^R01^ORU_R01',
+      e(options.controlId),
+      'P',
+      '2.5.1',
+      '',
+      '',
+      '',
+      '',
+      'CHN',
+      e(options.receiver.charset),
+    ].join('|'),
+    [
+      'PID',
+      '1',
+      '',
+      identifiers,
+      '',
+      `${e(name?.family)}^${e(name?.given?.[0])}`,
+      '',
+      (patient.birthDate ?? '').replace(/-/g, ''),
+      SEX[patient.gender ?? ''] ?? '',
+    ].join('|'),
+    ['ORC', 'RE', e(placer), e(filler), '', 'CM'].join('|'),
+    [
+      'OBR',
+      '1',
+      e(placer),
+      e(filler),
+      coding(report.code),
+      '',
+      '',
+      dtm(report.effectiveDateTime),
+      ...new Array<string>(14).fill(''),
+      dtm(report.issued),
+      '',
+      'LAB',
+      status,
+    ].join('|'),
+  ];
+  if (report.conclusion) segments.push(['NTE', '1', 'L', e(report.conclusion)].join('|'));
+  options.observations.forEach((observation, index) => {
+    const quantity = observation.valueQuantity;
+    const range = observation.referenceRange?.[0];
+    const rangeText = range ? `${range.low?.value ?? ''}-${range.high?.value ?? ''}` : '';
+    const flag = observation.interpretation?.[0]?.coding?.[0]?.code ?? '';
+    segments.push(
+      [
+        'OBX',
+        String(index + 1),
+        'NM',
+        coding(observation.code),
+        '',
+        e(quantity?.value),
+        `${e(quantity?.code ?? quantity?.unit)}^^UCUM`,
+        e(rangeText),
+        e(flag),
+        '',
+        '',
+        status,
+        '',
+        '',
+        dtm(observation.effectiveDateTime),
+      ].join('|'),
+    );
+  });
+  return segments.join('\r');
+}

@@ -1,0 +1,154 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { UnrecoverableError } from 'bullmq';
+import type { DiagnosticReport, Observation, Patient, ServiceRequest } from 'fhir/r4';
+import { type DataSource } from 'typeorm';
+import { type ReportDeliverPayload } from '@hub/contracts';
+import { parseReference } from '@hub/fhir';
+import { Hl7v2Message, declaredCharset, decode, encode } from '@hub/hl7v2';
+import { fullAccess } from '../fhir/access-scope';
+import { FhirStore } from '../fhir/fhir-store.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { sendOverMllp } from './mllp-sender';
+import { buildOru } from './oru-builder';
+
+export type DeliveryOutcome = 'delivered' | 'not-configured' | 'already-delivered';
+
+interface Endpoint {
+  kind: 'mllp' | 'none';
+  host: string | null;
+  port: number | null;
+  charset: string;
+}
+
+/** How long to wait for a clinic's ACK. */
+const ACK_TIMEOUT_MS = 30_000;
+
+/**
+ * Sends a stored report to the ordering clinic's own system as ORU^R01 over MLLP, when the clinic
+ * has configured an endpoint (otherwise it reads the report over FHIR). Every attempt is in the HL7
+ * message log. A clinic that is down makes the job fail and BullMQ retry it later (other clinics'
+ * deliveries go on); a clinic that answers AE/AR rejected the report: that is final, kept as
+ * failed with its reason.
+ */
+@Injectable()
+export class ReportDeliveryService {
+  private readonly logger = new Logger(ReportDeliveryService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: FhirStore,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async deliver(job: ReportDeliverPayload): Promise<DeliveryOutcome> {
+    const endpoints = await this.dataSource.query<Endpoint[]>(
+      `SELECT kind, host, port, charset FROM gateway.delivery_endpoint WHERE org_code = $1 AND active`,
+      [job.org],
+    );
+    const endpoint = endpoints[0];
+    if (!endpoint || endpoint.kind === 'none' || !endpoint.host || !endpoint.port)
+      return 'not-configured';
+    const done = await this.dataSource.query<unknown[]>(
+      `SELECT 1 FROM gateway.hl7_message WHERE direction = 'out' AND status = 'delivered' AND control_id = $1`,
+      [controlIdFor(job)],
+    );
+    if (done.length) return 'already-delivered';
+
+    const report = await this.store.find<DiagnosticReport & { id: string }>(
+      'DiagnosticReport',
+      job.reportId,
+      fullAccess,
+    );
+    const order = await this.store.find<ServiceRequest & { id: string }>(
+      'ServiceRequest',
+      job.orderId,
+      fullAccess,
+    );
+    const patientId = parseReference(report?.subject)?.id;
+    const patient = patientId
+      ? await this.store.find<Patient & { id: string }>('Patient', patientId, fullAccess)
+      : undefined;
+    if (!report || !order || !patient)
+      throw new UnrecoverableError(
+        `report ${job.reportId}, its order or its patient is not in the record`,
+      );
+    const observations: Observation[] = [];
+    for (const reference of report.result ?? []) {
+      const id = parseReference(reference)?.id;
+      const observation = id
+        ? await this.store.find<Observation & { id: string }>('Observation', id, fullAccess)
+        : undefined;
+      if (observation) observations.push(observation);
+    }
+
+    const text = buildOru({
+      controlId: controlIdFor(job),
+      receiver: { facility: job.org, charset: endpoint.charset },
+      patient,
+      order,
+      report,
+      observations,
+      correction: report.status === 'amended' || report.status === 'corrected',
+    });
+    const { encoding } = declaredCharset(Buffer.from(text.split('\r')[0], 'latin1'));
+    const raw = encode(text, encoding);
+    const peer = `${endpoint.host}:${endpoint.port}`;
+    const logged = await this.dataSource.query<Array<{ id: string }>>(
+      `INSERT INTO gateway.hl7_message (direction, transport, peer, facility, message_type, control_id, charset, raw, status, order_ids, patient_id)
+       VALUES ('out', 'mllp', $1, $2, 'ORU^R01', $3, $4, $5, 'received', $6, $7) RETURNING id`,
+      [peer, job.org, controlIdFor(job), endpoint.charset, raw, [job.orderId], patient.id],
+    );
+    const started = process.hrtime.bigint();
+    let reply: Buffer;
+    try {
+      reply = await sendOverMllp(endpoint.host, endpoint.port, raw, ACK_TIMEOUT_MS);
+    } catch (error) {
+      await this.finish(logged[0].id, 'failed', null, null, (error as Error).message);
+      this.metrics.recordHl7('out', 'ORU^R01', job.org, 'unreachable', seconds(started));
+      throw error; // retried with backoff
+    }
+    const ackCode = readAckCode(reply, encoding);
+    this.metrics.recordHl7('out', 'ORU^R01', job.org, ackCode ?? 'invalid', seconds(started));
+    if (ackCode === 'AA' || ackCode === 'CA') {
+      await this.finish(logged[0].id, 'delivered', ackCode, reply, null);
+      this.logger.log({ reportId: job.reportId, org: job.org, peer }, 'report delivered');
+      return 'delivered';
+    }
+    const reason = `the clinic answered ${ackCode ?? 'something that is not an ACK'}`;
+    await this.finish(logged[0].id, 'failed', ackCode ?? null, reply, reason);
+    throw new UnrecoverableError(`report ${job.reportId} rejected by ${job.org}: ${reason}`);
+  }
+
+  private async finish(
+    id: string,
+    status: 'delivered' | 'failed',
+    ackCode: string | null,
+    ack: Buffer | null,
+    error: string | null,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE gateway.hl7_message SET status = $2, ack_code = $3, ack = $4, error = $5, completed_at = now() WHERE id = $1`,
+      [id, status, ackCode, ack, error],
+    );
+  }
+}
+
+/** One control id per report version, so a retried delivery is recognisable as the same message. */
+export function controlIdFor(job: ReportDeliverPayload): string {
+  return `R${job.reportId.replace(/-/g, '').slice(0, 16)}V${job.version}`;
+}
+
+function readAckCode(reply: Buffer, encoding: string): string | undefined {
+  try {
+    return (
+      Hl7v2Message.parse(decode(reply, encoding)).segment('MSA')?.get(1)?.toUpperCase() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function seconds(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
