@@ -69,13 +69,13 @@ describe('report delivery to the clinic (e2e)', () => {
       )
     ).rows;
 
-  /** Orders a potassium for a new patient as `client`, has the lab report 6.1 mmol/L, returns the order. */
+  /** Orders a potassium for a new patient as `client`, has the lab report 6.1 mmol/L; returns the order and report id. */
   const orderAndReport = async (
     client: string,
     secret: string,
     org: string,
     name: string,
-  ): Promise<ServiceRequest> => {
+  ): Promise<ServiceRequest & { reportId: string }> => {
     const token = await clientToken(hub.baseUrl, client, secret);
     const bundle = makeOrderBundle({
       org,
@@ -106,11 +106,13 @@ describe('report delivery to the clinic (e2e)', () => {
       body: JSON.stringify({ orderId: order.id, results: [{ code: '2823-3', value: 6.1 }] }),
     });
     expect(posted.status).toBe(201);
-    return order;
+    return { ...order, reportId: ((await posted.json()) as { reportId: string }).reportId };
   };
 
   beforeAll(async () => {
-    hub = await startHub({ env: { DELIVERY_BACKOFF_MS: '200' } });
+    hub = await startHub({
+      env: { DELIVERY_BACKOFF_MS: '200', DELIVERY_SECRET_CLINIC_A: 'clinic-a-secret' },
+    });
     db = new PgClient({ connectionString: hub.databaseUrl });
     await db.connect();
   });
@@ -184,5 +186,47 @@ describe('report delivery to the clinic (e2e)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await outbound(order.id!)).toHaveLength(1);
     expect(endpoint.received).toHaveLength(1);
+  });
+
+  it('writes the report to a member’s FHIR server (here a second hub) as one transaction Bundle', async () => {
+    const memberServer = await startHub();
+    try {
+      await db.query(
+        `UPDATE gateway.delivery_endpoint SET kind = 'fhir', fhir_base_url = $1, token_url = $2, client_id = 'clinic-a', client_secret_env = 'DELIVERY_SECRET_CLINIC_A'
+         WHERE org_code = 'CLINIC-A'`,
+        [memberServer.fhirUrl, `${memberServer.baseUrl}/auth/token`],
+      );
+      const order = await orderAndReport('clinic-a', 'clinic-a-secret', 'CLINIC-A', '王五');
+      const token = await clientToken(memberServer.baseUrl, 'clinic-a', 'clinic-a-secret');
+      const read = async (query: string) =>
+        (await (
+          await fetch(`${memberServer.fhirUrl}/${query}`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).json()) as Bundle;
+      const reports = await eventually(
+        () => read(`DiagnosticReport?identifier=urn:hub:report|${order.reportId}`),
+        (b) => b.total === 1,
+        'the report on the member’s FHIR server',
+        30_000,
+      );
+      const report = reports.entry![0].resource as {
+        status: string;
+        subject: { reference: string };
+        result: Array<{ reference: string }>;
+      };
+      expect(report.status).toBe('final');
+      expect(report.result).toHaveLength(1);
+      const observation = (
+        await read(`Observation?${report.result[0].reference.replace('Observation/', '_id=')}`)
+      ).entry![0].resource as { valueQuantity: { value: number } };
+      expect(observation.valueQuantity.value).toBe(6.1);
+      const patient = (
+        await read(`Patient?${report.subject.reference.replace('Patient/', '_id=')}`)
+      ).entry![0].resource as { name: Array<{ text: string }> };
+      expect(patient.name[0].text).toBe('王五');
+    } finally {
+      await memberServer.shutdown();
+    }
   });
 });

@@ -10,15 +10,20 @@ import { fullAccess } from '../fhir/access-scope';
 import { FhirStore } from '../fhir/fhir-store.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { sendOverMllp } from './mllp-sender';
+import { fetchToken, postTransaction, reportBundle } from './fhir-delivery';
 import { buildOru } from './oru-builder';
 
 export type DeliveryOutcome = 'delivered' | 'not-configured' | 'already-delivered';
 
 interface Endpoint {
-  kind: 'mllp' | 'none';
+  kind: 'mllp' | 'fhir' | 'none';
   host: string | null;
   port: number | null;
   charset: string;
+  fhir_base_url: string | null;
+  token_url: string | null;
+  client_id: string | null;
+  client_secret_env: string | null;
 }
 
 /** How long to wait for a clinic's ACK. */
@@ -43,7 +48,8 @@ export class ReportDeliveryService {
 
   async deliver(job: ReportDeliverPayload): Promise<DeliveryOutcome> {
     const endpoints = await this.dataSource.query<Endpoint[]>(
-      `SELECT kind, host, port, charset FROM gateway.delivery_endpoint WHERE org_code = $1 AND active`,
+      `SELECT kind, host, port, charset, fhir_base_url, token_url, client_id, client_secret_env
+       FROM gateway.delivery_endpoint WHERE org_code = $1 AND active`,
       [job.org],
     );
     const endpoint = endpoints[0];
@@ -73,7 +79,7 @@ export class ReportDeliveryService {
       throw new UnrecoverableError(
         `report ${job.reportId}, its order or its patient is not in the record`,
       );
-    const observations: Observation[] = [];
+    const observations: Array<Observation & { id: string }> = [];
     for (const reference of report.result ?? []) {
       const id = parseReference(reference)?.id;
       const observation = id
@@ -81,6 +87,10 @@ export class ReportDeliveryService {
         : undefined;
       if (observation) observations.push(observation);
     }
+
+    if (endpoint.kind === 'fhir')
+      return this.deliverToFhir(job, endpoint, patient, report, observations);
+    if (!endpoint.host || !endpoint.port) return 'not-configured';
 
     const text = buildOru({
       controlId: controlIdFor(job),
@@ -118,6 +128,58 @@ export class ReportDeliveryService {
     const reason = `the clinic answered ${ackCode ?? 'something that is not an ACK'}`;
     await this.finish(logged[0].id, 'failed', ackCode ?? null, reply, reason);
     throw new UnrecoverableError(`report ${job.reportId} rejected by ${job.org}: ${reason}`);
+  }
+
+  /** The report as a transaction Bundle to the member's FHIR server (fhir-kit-client). */
+  private async deliverToFhir(
+    job: ReportDeliverPayload,
+    endpoint: Endpoint,
+    patient: Patient,
+    report: DiagnosticReport & { id: string },
+    observations: Array<Observation & { id: string }>,
+  ): Promise<DeliveryOutcome> {
+    const base = endpoint.fhir_base_url as string;
+    let token: string | undefined;
+    if (endpoint.token_url && endpoint.client_id) {
+      const secret = endpoint.client_secret_env
+        ? process.env[endpoint.client_secret_env]
+        : undefined;
+      if (!secret)
+        throw new UnrecoverableError(
+          `the FHIR delivery secret for ${job.org} is not set (environment variable ${endpoint.client_secret_env ?? '(none named)'})`,
+        );
+      token = await fetchToken(endpoint.token_url, endpoint.client_id, secret);
+    }
+    const started = process.hrtime.bigint();
+    try {
+      await postTransaction(
+        base,
+        token,
+        reportBundle({ org: job.org, patient, report, observations }),
+      );
+    } catch (error) {
+      const status = (error as { response?: { status?: number } }).response?.status;
+      this.metrics.recordHl7(
+        'out',
+        'FHIR-transaction',
+        job.org,
+        String(status ?? 'unreachable'),
+        seconds(started),
+      );
+      // A 4xx other than 408/429 is the member refusing the content: final. Anything else: retry.
+      if (status && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+        throw new UnrecoverableError(
+          `report ${job.reportId} refused by ${job.org}'s FHIR server (HTTP ${status})`,
+        );
+      }
+      throw error;
+    }
+    this.metrics.recordHl7('out', 'FHIR-transaction', job.org, '200', seconds(started));
+    this.logger.log(
+      { reportId: job.reportId, org: job.org, base },
+      'report delivered to FHIR server',
+    );
+    return 'delivered';
   }
 
   private async finish(
