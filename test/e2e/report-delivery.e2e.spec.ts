@@ -186,6 +186,24 @@ describe('report delivery to the clinic (e2e)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await outbound(order.id!)).toHaveLength(1);
     expect(endpoint.received).toHaveLength(1);
+
+    // IT staff send it again from the message log (say, after the clinic fixed its side).
+    const itops = await (await import('../support/auth-client')).userToken(hub.baseUrl, 'itops');
+    const failed = await db.query<{ id: string }>(
+      `SELECT id FROM gateway.hl7_message WHERE direction = 'out' AND $1 = ANY(order_ids)`,
+      [order.id],
+    );
+    const replay = await fetch(`${hub.baseUrl}/api/hl7/messages/${failed.rows[0].id}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${itops}` },
+    });
+    expect(replay.status).toBe(200);
+    await eventually(
+      async () => endpoint.received.length,
+      (n) => n === 2,
+      'the replayed delivery to arrive',
+    );
+    expect(await outbound(order.id!)).toHaveLength(2);
   });
 
   it('writes the report to a member’s FHIR server (here a second hub) as one transaction Bundle', async () => {

@@ -17,6 +17,7 @@ describe('HL7 message log retention (real PostgreSQL)', () => {
       fx.dataSource,
       undefined as unknown as Hl7InboundService,
       new AuditService(fx.dataSource),
+      fx.relay,
       config,
     );
   });

@@ -7,12 +7,16 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { JobNames, Queues, jobIds } from '@hub/contracts';
 import { FhirError } from '@hub/fhir';
+import { enqueueInOutbox } from '@hub/persistence';
 import { Hl7v2Message, decode, declaredCharset } from '@hub/hl7v2';
 import { maskResidentIdsInText } from '@hub/identity';
 import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { OutboxRelayService } from '../order/outbox-relay.service';
 import { Hl7InboundService } from './hl7-inbound.service';
 
 export interface Hl7LogEntry {
@@ -82,6 +86,7 @@ export class Hl7MessageLogService implements OnApplicationBootstrap, OnModuleDes
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly inbound: Hl7InboundService,
     private readonly audit: AuditService,
+    private readonly relay: OutboxRelayService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -170,12 +175,7 @@ export class Hl7MessageLogService implements OnApplicationBootstrap, OnModuleDes
   /** Runs a refused or failed inbound message again; answers with the new log entry. */
   async replay(id: string, agent: AuditAgent): Promise<Hl7LogEntry> {
     const row = await this.row(id);
-    if (row.direction !== 'in')
-      throw new FhirError(
-        409,
-        'not-supported',
-        'outbound messages are replayed through their delivery (not yet available)',
-      );
+    if (row.direction === 'out') return this.replayDelivery(row, agent);
     if (row.status !== 'refused' && row.status !== 'failed' && row.status !== 'received') {
       throw FhirError.conflict(
         `message ${id} was ${row.status}; only a refused, failed or unfinished message is replayed`,
@@ -194,6 +194,53 @@ export class Hl7MessageLogService implements OnApplicationBootstrap, OnModuleDes
       query: `replay hl7_message ${id} as ${result.messageId}: ${result.ackCode}`,
     });
     return toEntry(await this.row(result.messageId));
+  }
+
+  /**
+   * Sends a failed delivery again: a new ReportDeliver job for the same report (through the
+   * outbox, so it survives a Redis outage), recorded in the audit trail. Answers with the log
+   * entry of the failed attempt; the new attempt appears in the log as it happens.
+   */
+  private async replayDelivery(row: Row, agent: AuditAgent): Promise<Hl7LogEntry> {
+    if (row.status !== 'failed') {
+      throw FhirError.conflict(
+        `message ${row.id} was ${row.status}; only a failed delivery is sent again`,
+      );
+    }
+    const orderId = row.order_ids[0];
+    const reports = await this.dataSource.query<Array<{ id: string; version_id: number }>>(
+      `SELECT r.id, r.version_id FROM gateway.fhir_resource r
+       JOIN gateway.fhir_search_reference f ON f.resource_type = r.resource_type AND f.resource_id = r.id
+       WHERE r.resource_type = 'DiagnosticReport' AND f.param = 'based-on' AND f.target_type = 'ServiceRequest' AND f.target_id = $1`,
+      [orderId],
+    );
+    if (!reports[0] || !row.facility)
+      throw FhirError.conflict(`the report of message ${row.id} is no longer in the record`);
+    const report = reports[0];
+    await this.dataSource.transaction((manager) =>
+      enqueueInOutbox(
+        manager,
+        Queues.HubDeliveries,
+        JobNames.ReportDeliver,
+        {
+          reportId: report.id,
+          orderId,
+          org: row.facility as string,
+          version: String(report.version_id),
+          traceId: randomUUID(),
+        },
+        { jobId: `${jobIds.reportDeliver(report.id, String(report.version_id))}-replay-${row.id}` },
+      ),
+    );
+    this.relay.kick();
+    await this.audit.record({
+      type: '110100',
+      subtype: 'hl7-replay',
+      action: 'E',
+      agent,
+      query: `replay delivery hl7_message ${row.id} (report ${report.id})`,
+    });
+    return toEntry(row);
   }
 
   /** Deletes messages older than the retention (a replay keeps the message it replays). */
