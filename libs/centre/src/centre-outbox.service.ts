@@ -8,7 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { Queues, type QueueName } from '@hub/contracts';
-import { type JobSink, OutboxRelay, enqueueInOutbox } from '@hub/persistence';
+import { OutboxRelay, enqueueInOutbox } from '@hub/persistence';
 import { type JobNameOf, type PayloadOf, type TypedQueue, createQueue } from '@hub/platform';
 import { CENTRE_CONFIG, type CentreConfig } from './centre-config';
 
@@ -40,15 +40,9 @@ export class CentreOutboxService implements OnModuleInit, OnModuleDestroy {
       createQueue(Queues.HubTaskEvents, config.REDIS_URL, config.REDIS_PREFIX),
       createQueue(Queues.HubResults, config.REDIS_URL, config.REDIS_PREFIX),
     ];
-    const sinks: Partial<Record<QueueName, JobSink>> = {};
-    for (const queue of this.queues) sinks[queue.name] = queue.queue;
-    let lastError = '';
-    this.relay = new OutboxRelay(dataSource, sinks, config.OUTBOX_POLL_MS, (error) => {
-      // The relay retries on every poll: log a failure when it starts, not twice a second.
-      const message = String(error);
-      if (message !== lastError) this.logger.error(`outbox relay failed: ${message}`);
-      lastError = message;
-    });
+    this.relay = OutboxRelay.forQueues(dataSource, this.queues, config.OUTBOX_POLL_MS, (message) =>
+      this.logger.error(message),
+    );
   }
 
   onModuleInit(): void {

@@ -19,6 +19,26 @@ export class OutboxRelay {
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  /**
+   * A relay for these queues. It retries on every poll while Redis is down, so a failure is
+   * reported once when it starts (and again when it changes), not twice a second.
+   */
+  static forQueues(
+    dataSource: DataSource,
+    queues: Array<{ name: QueueName; queue: JobSink }>,
+    intervalMs: number,
+    logError: (message: string) => void,
+  ): OutboxRelay {
+    const sinks: Partial<Record<QueueName, JobSink>> = {};
+    for (const { name, queue } of queues) sinks[name] = queue;
+    let lastError = '';
+    return new OutboxRelay(dataSource, sinks, intervalMs, (error) => {
+      const message = String(error);
+      if (message !== lastError) logError(`outbox relay failed: ${message}`);
+      lastError = message;
+    });
+  }
+
   start(): void {
     this.stopped = false;
     this.timer = setInterval(() => this.kick(), this.intervalMs);

@@ -8,7 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource } from 'typeorm';
 import { CentreOrderQueue, Centres, type QueueName, Queues } from '@hub/contracts';
-import { type JobSink, OutboxRelay } from '@hub/persistence';
+import { OutboxRelay } from '@hub/persistence';
 import { createQueue, type TypedQueue } from '@hub/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { DELIVERY_ATTEMPTS } from '../delivery/report-delivery.processor';
@@ -34,14 +34,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
         backoff: { type: 'custom' },
       }),
     ];
-    const sinks: Partial<Record<QueueName, JobSink>> = {};
-    for (const queue of this.queues) sinks[queue.name] = queue.queue;
-    let lastError = '';
-    this.relay = new OutboxRelay(dataSource, sinks, config.OUTBOX_POLL_MS, (error) => {
-      const message = String(error);
-      if (message !== lastError) this.logger.error(`outbox relay failed: ${message}`);
-      lastError = message;
-    });
+    this.relay = OutboxRelay.forQueues(dataSource, this.queues, config.OUTBOX_POLL_MS, (message) =>
+      this.logger.error(message),
+    );
   }
 
   onApplicationBootstrap(): void {
