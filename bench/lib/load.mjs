@@ -1,0 +1,90 @@
+// The load: N persistent connections, each sending one message and waiting for its ACK before the
+// next (as a HIS does), first a warm-up that is not counted, then the measured run.
+import { performance } from 'node:perf_hooks';
+import { MllpConnection } from './mllp.mjs';
+
+/**
+ * Drives the MLLP server on `port`. `makeMessage(seq)` returns `{ payload, controlId }` for the
+ * seq-th message of the run (seq counts across warm-up and measurement, so every message differs);
+ * `checkAck(ack, controlId)` returns a problem or undefined.
+ * Returns the warm-up and measured phases and `sent`, the number of messages written in total.
+ */
+export async function runLoad({
+  port,
+  connections,
+  warmup,
+  messages,
+  ackTimeoutMs,
+  maxSeconds,
+  makeMessage,
+  checkAck,
+  signal,
+}) {
+  let seq = 0;
+  const slots = await Promise.all(
+    Array.from({ length: connections }, async () => ({
+      connection: await MllpConnection.open(port),
+    })),
+  );
+
+  // On interruption, closing the sockets fails the outstanding requests at once.
+  const closeAll = () => slots.forEach((slot) => slot.connection?.destroy());
+  signal?.addEventListener('abort', closeAll, { once: true });
+
+  async function phase(count, seconds) {
+    const result = { messages: 0, ok: 0, latencies: [], problems: new Map(), stoppedAt: undefined };
+    const problem = (text) => result.problems.set(text, (result.problems.get(text) ?? 0) + 1);
+    const deadline = performance.now() + seconds * 1000;
+    let issued = 0;
+    const started = performance.now();
+    const live = slots.filter((slot) => slot.connection);
+    if (!live.length) result.stoppedAt = 'as no connection was left';
+    await Promise.all(
+      live.map(async (slot) => {
+        // Connections share one counter, so a faster connection takes more of the messages.
+        while (issued < count && !signal?.aborted) {
+          if (performance.now() > deadline) {
+            result.stoppedAt ??= `at the ${seconds} s time limit`;
+            return;
+          }
+          issued++;
+          const { payload, controlId } = makeMessage(seq++);
+          result.messages++;
+          const sentAt = performance.now();
+          try {
+            const ack = await slot.connection.request(payload, ackTimeoutMs);
+            result.latencies.push(performance.now() - sentAt);
+            const wrong = checkAck(ack, controlId);
+            if (wrong) problem(wrong);
+            else result.ok++;
+          } catch (error) {
+            if (signal?.aborted) return;
+            problem(error.message);
+            // A late ACK must not be taken for the next message's: start a fresh connection.
+            slot.connection.destroy();
+            try {
+              slot.connection = await MllpConnection.open(port);
+            } catch (reconnect) {
+              slot.connection = undefined; // out of this and later phases
+              problem(`reconnect failed: ${reconnect.message}`);
+              result.stoppedAt ??= 'as a connection could not be reopened';
+              return;
+            }
+          }
+        }
+      }),
+    );
+    result.elapsedMs = performance.now() - started;
+    result.errors = result.messages - result.ok;
+    return result;
+  }
+
+  try {
+    const warm = await phase(warmup, Math.min(30, maxSeconds));
+    const measured = await phase(messages, maxSeconds);
+    return { warmup: warm, measured, sent: seq };
+  } finally {
+    signal?.removeEventListener('abort', closeAll);
+    for (const slot of slots) slot.connection?.close();
+  }
+}
