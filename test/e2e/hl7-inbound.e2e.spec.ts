@@ -145,6 +145,24 @@ describe('HL7 v2 inbound orders (e2e)', () => {
     },
   );
 
+  it('answers messages pipelined on one connection in order, losing none', async () => {
+    const placers = Array.from({ length: 60 }, () => makePlacerNumber());
+    const acks = await Promise.all(
+      placers.map((placer, i) =>
+        mllp.send(orderMessage({ placer, controlId: `PIPE${i}-${placer}` })),
+      ),
+    );
+    expect(acks.map((ack) => hl7Field(ack, 'MSA', 2))).toEqual(
+      placers.map((placer, i) => `PIPE${i}-${placer}`),
+    );
+    expect(acks.every((ack) => hl7Field(ack, 'MSA', 1) === 'AA')).toBe(true);
+    const stored = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM gateway.service_order WHERE placer_value = ANY($1)`,
+      [placers],
+    );
+    expect(stored.rows[0].n).toBe(60);
+  });
+
   it('answers an unparseable message with AR and keeps the connection usable', async () => {
     const ack = await mllp.sendRaw(Buffer.from('this is not HL7'));
     expect(hl7Field(ack, 'MSA', 1)).toBe('AR');

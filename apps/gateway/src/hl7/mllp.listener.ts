@@ -6,9 +6,48 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { MllpDecoder, MllpFrameError, frame } from '@hub/hl7v2';
+import {
+  ErrorCodes,
+  Hl7v2Message,
+  MllpDecoder,
+  MllpFrameError,
+  buildAck,
+  declaredCharset,
+  decode,
+  encode,
+  frame,
+} from '@hub/hl7v2';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { Hl7InboundService } from './hl7-inbound.service';
+
+/** Messages read from one connection and not yet answered before reading pauses. */
+const MAX_PENDING = 32;
+/** A connection with no traffic for this long is closed (senders reconnect when they need to). */
+const IDLE_TIMEOUT_MS = 30 * 60_000;
+
+/** AE for a message the hub could not even log: the sender should send it again later. */
+export function unavailableAck(raw: Buffer): Buffer {
+  let request: Hl7v2Message | undefined;
+  let encoding = 'utf-8';
+  try {
+    encoding = declaredCharset(raw).encoding;
+    request = Hl7v2Message.parse(decode(raw, encoding));
+  } catch {
+    request = undefined;
+  }
+  const text = buildAck({
+    request,
+    code: 'AE',
+    controlId: `ACK${Date.now()}`,
+    errors: [
+      {
+        code: ErrorCodes.ApplicationInternalError,
+        text: 'the hub could not store the message now; nothing was kept: send it again later',
+      },
+    ],
+  });
+  return encode(text, encoding);
+}
 
 /**
  * The MLLP listener on HL7_PORT: persistent connections, many at once. Messages on one connection
@@ -44,7 +83,14 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const decoder = new MllpDecoder();
     let chain = Promise.resolve();
+    // Backpressure: a sender that pipelines faster than the hub stores is paused, not buffered.
+    let pending = 0;
     this.sockets.add(socket);
+    socket.setKeepAlive(true, 60_000);
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => {
+      this.logger.log({ peer }, 'MLLP connection idle; closing it');
+      socket.end();
+    });
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', (error) =>
       this.logger.warn({ peer, error: error.message }, 'MLLP connection error'),
@@ -63,14 +109,23 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
         return;
       }
       for (const message of messages) {
+        pending++;
+        if (pending >= MAX_PENDING) socket.pause();
         chain = chain
           .then(() => this.inbound.handle(message, { transport: 'mllp', peer }))
-          .then((result) => {
-            if (!socket.destroyed) socket.write(frame(result.ack));
+          .then((result) => result.ack)
+          .catch((error: unknown) => {
+            // Not even logged (the database is unreachable): say so, so the sender sends it again.
+            this.logger.error({ peer, err: error }, 'MLLP message could not be stored');
+            return unavailableAck(message);
           })
-          .catch((error: unknown) =>
-            this.logger.error({ peer, err: error }, 'MLLP message could not be answered'),
-          );
+          .then((ack) => {
+            if (!socket.destroyed) socket.write(frame(ack));
+          })
+          .finally(() => {
+            pending--;
+            if (pending <= MAX_PENDING / 2 && socket.isPaused()) socket.resume();
+          });
       }
     });
   }
