@@ -121,6 +121,13 @@ describe('HL7 v2 inbound orders (e2e)', () => {
   type Variation = Parameters<typeof orderMessage>[0];
   it.each<[string, Variation, string, string, string]>([
     ['an unknown facility', { facility: 'NOWHERE' }, 'AR', '204', 'MSH^1^4'],
+    [
+      'a member sending from an address it has not registered',
+      { facility: 'CLINIC-C' },
+      'AR',
+      '204',
+      'MSH^1^4',
+    ],
     ['an unsupported message type', { type: 'ADT^A01^ADT_A01' }, 'AR', '200', 'MSH^1^9'],
     [
       'a bad identity number',

@@ -4,6 +4,7 @@ import { GatewayInit1763880000000 } from './migrations/1763880000000-GatewayInit
 import { AuditAndAccounts1763880000300 } from './migrations/1763880000300-AuditAndAccounts';
 import { Hl7MessageLog1763880000400 } from './migrations/1763880000400-Hl7MessageLog';
 import { DeliveryEndpoints1763880000600 } from './migrations/1763880000600-DeliveryEndpoints';
+import { Hl7Peers1763880000700 } from './migrations/1763880000700-Hl7Peers';
 
 /** The gateway's own schema: the consortium record. */
 export const SCHEMA = 'gateway';
@@ -13,6 +14,7 @@ export const migrations = [
   AuditAndAccounts1763880000300,
   Hl7MessageLog1763880000400,
   DeliveryEndpoints1763880000600,
+  Hl7Peers1763880000700,
 ];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */

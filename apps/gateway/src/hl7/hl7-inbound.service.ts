@@ -37,6 +37,8 @@ export interface InboundContext {
   authenticatedOrg?: string;
   /** The logged message this one replays. */
   replayOf?: string;
+  /** The sender's IP address, checked against the facility's allowed networks (MLLP only). */
+  address?: string;
 }
 
 export interface InboundResult {
@@ -149,6 +151,17 @@ export class Hl7InboundService {
         location: { segment: 'MSH', field: 4 },
       });
     if (!organization) throw unknownFacility();
+    if (
+      context.transport === 'mllp' &&
+      !context.replayOf &&
+      !(await this.allowedPeer(organization.code, context.address))
+    ) {
+      throw new Hl7Refusal('AR', {
+        code: ErrorCodes.UnknownKeyIdentifier,
+        text: `MSH-4 sending facility "${facility}" does not send from this network address`,
+        location: { segment: 'MSH', field: 4 },
+      });
+    }
     if (context.authenticatedOrg && context.authenticatedOrg !== organization.code) {
       throw new Hl7Refusal('AR', {
         code: ErrorCodes.UnknownKeyIdentifier,
@@ -221,6 +234,17 @@ export class Hl7InboundService {
     });
     if (result.routed) this.relay.kick();
     return result;
+  }
+
+  /** True when `address` is in one of the facility's allowed networks (hl7_peer). */
+  private async allowedPeer(org: string, address: string | undefined): Promise<boolean> {
+    if (!address) return false;
+    const ip = address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+    const rows = await this.dataSource.query<unknown[]>(
+      `SELECT 1 FROM gateway.hl7_peer WHERE org_code = $1 AND $2::inet <<= network`,
+      [org, ip],
+    );
+    return rows.length > 0;
   }
 
   /**

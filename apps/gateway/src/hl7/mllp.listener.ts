@@ -112,7 +112,13 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
         pending++;
         if (pending >= MAX_PENDING) socket.pause();
         chain = chain
-          .then(() => this.inbound.handle(message, { transport: 'mllp', peer }))
+          .then(() =>
+            this.inbound.handle(message, {
+              transport: 'mllp',
+              peer,
+              address: socket.remoteAddress,
+            }),
+          )
           .then((result) => result.ack)
           .catch((error: unknown) => {
             // Not even logged (the database is unreachable): say so, so the sender sends it again.

@@ -86,6 +86,15 @@ export async function seedDemo(
       );
     }
     if (options.demo) {
+      // Demo senders connect from this machine; a real consortium lists each member's networks.
+      for (const org of ['CLINIC-A', 'CLINIC-B', 'LAB']) {
+        for (const network of ['127.0.0.0/8', '::1/128']) {
+          await manager.query(
+            `INSERT INTO gateway.hl7_peer (org_code, network, note) VALUES ($1, $2, 'demo') ON CONFLICT DO NOTHING`,
+            [org, network],
+          );
+        }
+      }
       for (const client of demoClients) {
         await manager.query(
           `INSERT INTO gateway.api_client (client_id, secret_hash, org_code, roles) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
