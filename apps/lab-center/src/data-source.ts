@@ -1,13 +1,12 @@
 import { type DataSource } from 'typeorm';
-import { type EntityClass, centreEntities } from '@hub/centre';
-import { createAppDataSource } from '@hub/persistence';
+import { type EntityClass, buildCentreDataSource } from '@hub/centre';
 import { CentreInit1763880000100 } from './migrations/1763880000100-CentreInit';
 import { CentreOrderCancel1763880000500 } from './migrations/1763880000500-CentreOrderCancel';
 import { LabReports1763880000200 } from './migrations/1763880000200-LabReports';
 import { LabReport } from './result/result.entity';
 
 /** The lab centre's schema: the only one it reads and writes. */
-export const SCHEMA = 'lab';
+export const SCHEMA = 'lab' as const;
 
 /** The app's own tables, besides `received_order` and `outbox`. */
 export const entities: EntityClass[] = [LabReport];
@@ -21,10 +20,5 @@ export const migrations = [
 
 /** The lab centre's DataSource, for `npm run migrate` and the tests. */
 export function buildDataSource(url: string): DataSource {
-  return createAppDataSource({
-    url,
-    schema: SCHEMA,
-    entities: [...centreEntities, ...entities],
-    migrations,
-  });
+  return buildCentreDataSource(SCHEMA, url, { entities, migrations });
 }

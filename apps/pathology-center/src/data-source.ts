@@ -1,11 +1,10 @@
 import { type DataSource } from 'typeorm';
-import { type EntityClass, centreEntities } from '@hub/centre';
-import { createAppDataSource } from '@hub/persistence';
+import { type EntityClass, buildCentreDataSource } from '@hub/centre';
 import { CentreInit1763880000100 } from './migrations/1763880000100-CentreInit';
 import { CentreOrderCancel1763880000500 } from './migrations/1763880000500-CentreOrderCancel';
 
 /** The pathology centre's schema: the only one it reads and writes. */
-export const SCHEMA = 'pathology';
+export const SCHEMA = 'pathology' as const;
 
 /** The app's own tables, besides `received_order` and `outbox`. */
 export const entities: EntityClass[] = [];
@@ -15,10 +14,5 @@ export const migrations = [CentreInit1763880000100, CentreOrderCancel17638800005
 
 /** The pathology centre's DataSource, for `npm run migrate` and the tests. */
 export function buildDataSource(url: string): DataSource {
-  return createAppDataSource({
-    url,
-    schema: SCHEMA,
-    entities: [...centreEntities, ...entities],
-    migrations,
-  });
+  return buildCentreDataSource(SCHEMA, url, { entities, migrations });
 }

@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import Redis from 'ioredis';
 import { type DataSource } from 'typeorm';
 import { type CentreHealthReply } from '@hub/contracts';
-import { redisOptions } from '@hub/platform';
+import { type HealthStatus, RedisPinger, probe } from '@hub/platform';
 import { CENTRE_CONFIG, type CentreConfig } from './centre-config';
-
-export type HealthStatus = 'up' | 'down';
 
 /** What `GET /health` answers. */
 export interface CentreHealth {
@@ -16,29 +13,19 @@ export interface CentreHealth {
   redis: HealthStatus;
 }
 
-/** A dependency that does not answer within this time counts as down. */
-const PROBE_TIMEOUT_MS = 2500;
+export type { HealthStatus };
 
 /** Whether the centre can work: its database and Redis answer. */
 @Injectable()
 export class CentreHealthService implements OnModuleDestroy {
   private readonly logger = new Logger(CentreHealthService.name);
-  private readonly redis: Redis;
+  private readonly redis: RedisPinger;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(CENTRE_CONFIG) private readonly config: CentreConfig,
   ) {
-    this.redis = new Redis({
-      ...redisOptions(config.REDIS_URL),
-      lazyConnect: true,
-      // Fail a ping at once while Redis is away instead of queueing it until it returns.
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-    });
-    // Connection errors are reported by the probe as `redis: down`; without a listener ioredis
-    // would raise them as an unhandled 'error' event.
-    this.redis.on('error', () => undefined);
+    this.redis = new RedisPinger(config.REDIS_URL);
   }
 
   async check(): Promise<CentreHealth> {
@@ -58,36 +45,24 @@ export class CentreHealthService implements OnModuleDestroy {
   }
 
   private probeDatabase(): Promise<HealthStatus> {
-    return this.probe('database', () => this.dataSource.query('SELECT 1'));
+    return probe(
+      () => this.dataSource.query('SELECT 1'),
+      (reason) => this.down('database', reason),
+    );
   }
 
   private probeRedis(): Promise<HealthStatus> {
-    return this.probe('redis', async () => {
-      if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect();
-      await this.redis.ping();
-    });
+    return probe(
+      () => this.redis.ping(),
+      (reason) => this.down('redis', reason),
+    );
   }
 
-  private async probe(name: string, check: () => Promise<unknown>): Promise<HealthStatus> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
-        PROBE_TIMEOUT_MS,
-      );
-    });
-    try {
-      await Promise.race([check(), deadline]);
-      return 'up';
-    } catch (error) {
-      this.logger.warn({ dependency: name, error: String(error) }, `${name} is down`);
-      return 'down';
-    } finally {
-      clearTimeout(timer);
-    }
+  private down(dependency: string, reason: string): void {
+    this.logger.warn({ dependency, error: reason }, `${dependency} is down`);
   }
 
   onModuleDestroy(): void {
-    this.redis.disconnect();
+    this.redis.close();
   }
 }

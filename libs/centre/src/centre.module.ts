@@ -1,8 +1,8 @@
 import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { type EntitySchema } from 'typeorm';
+import { type DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 import { type Centre } from '@hub/contracts';
-import { OutboxMessage, appDataSourceOptions } from '@hub/persistence';
+import { OutboxMessage, appDataSourceOptions, createAppDataSource } from '@hub/persistence';
 import {
   CENTRE_CONFIG,
   type CentreConfig,
@@ -22,6 +22,23 @@ export type EntityClass = Function | EntitySchema;
 
 /** The tables every centre schema has; an app's DataSource lists them with its own. */
 export const centreEntities: EntityClass[] = [CentreOrder, OutboxMessage];
+
+/**
+ * A centre's DataSource (for `npm run migrate`, the seed and the tests): its own schema, the
+ * shared tables plus the app's own entities, and the app's migrations.
+ */
+export function buildCentreDataSource(
+  centre: Centre,
+  url: string,
+  options: { entities?: EntityClass[]; migrations: Array<new () => MigrationInterface> },
+): DataSource {
+  return createAppDataSource({
+    url,
+    schema: centre,
+    entities: [...centreEntities, ...(options.entities ?? [])],
+    migrations: options.migrations,
+  });
+}
 
 export interface CentreModuleOptions {
   /** The app's own entities, besides `received_order` and `outbox`. */

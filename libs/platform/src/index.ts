@@ -3,3 +3,4 @@ export * from './logging';
 export * from './redis';
 export * from './shutdown';
 export * from './startup-checks';
+export * from './health';

@@ -76,9 +76,7 @@ export class FhirSearchService {
     if (!definitions) throw FhirError.notFound(`resource type ${type} is not supported`);
     const sql = new SqlBuilder();
     const conditions = [`r.resource_type = ${sql.add(type)}`];
-    const scoped = scopeClause(type, scope, 0);
-    if (scoped.params.length)
-      conditions.push(`r.owner_orgs && ${sql.add(scoped.params[0])}::text[]`);
+    conditions.push(scopeClause(type, scope, (value) => sql.add(value)));
 
     let count = DEFAULT_PAGE_SIZE;
     let offset = 0;

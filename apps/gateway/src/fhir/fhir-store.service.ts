@@ -117,10 +117,11 @@ export class FhirStore {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<T | undefined> {
     if (!ID_PATTERN.test(id)) return undefined;
-    const { clause, params } = scopeClause(type, scope, 3);
+    const params: unknown[] = [type, id];
+    const clause = scopeClause(type, scope, (value) => `$${params.push(value)}`);
     const rows = await manager.query<ResourceRow[]>(
       `SELECT content FROM gateway.fhir_resource r WHERE resource_type = $1 AND id = $2 AND ${clause}`,
-      [type, id, ...params],
+      params,
     );
     return rows[0]?.content as T | undefined;
   }
@@ -335,14 +336,17 @@ export function normalizeString(value: string): string {
     .trim();
 }
 
-/** The SQL condition limiting rows of alias `r` to what `scope` may see; params start at `$from`. */
+/**
+ * The SQL condition limiting rows of alias `r` to what `scope` may see. `bind` adds a parameter
+ * to the caller's query and returns its placeholder.
+ */
 export function scopeClause(
   type: string,
   scope: AccessScope,
-  from: number,
-): { clause: string; params: unknown[] } {
-  if (scope.kind === 'all' || PUBLIC_TYPES.has(type)) return { clause: 'true', params: [] };
-  return { clause: `r.owner_orgs && $${from}::text[]`, params: [scope.orgs] };
+  bind: (value: unknown) => string,
+): string {
+  if (scope.kind === 'all' || PUBLIC_TYPES.has(type)) return 'true';
+  return `r.owner_orgs && ${bind(scope.orgs)}::text[]`;
 }
 
 function dedupe(values: string[]): string[] {

@@ -1,32 +1,23 @@
 import { Controller, Get, Inject, type OnModuleDestroy, Res } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type Response } from 'express';
-import Redis from 'ioredis';
 import { type DataSource } from 'typeorm';
-import { redisOptions } from '@hub/platform';
+import { RedisPinger, probe } from '@hub/platform';
 import { Public } from '../auth/auth.guard';
 import { CentreClient } from '../centre-link/centre-client.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 
-type Status = 'up' | 'down';
-
 /** `GET /health`: PostgreSQL, Redis and each centre; 200 when all are up, 503 otherwise. */
 @Controller('health')
 export class HealthController implements OnModuleDestroy {
-  private readonly redis: Redis;
+  private readonly redis: RedisPinger;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly centres: CentreClient,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
-    this.redis = new Redis({
-      ...redisOptions(config.REDIS_URL),
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-    });
-    this.redis.on('error', () => undefined);
+    this.redis = new RedisPinger(config.REDIS_URL);
   }
 
   @Get()
@@ -34,10 +25,7 @@ export class HealthController implements OnModuleDestroy {
   async check(@Res({ passthrough: true }) response: Response) {
     const [database, redis, ...centreStatuses] = await Promise.all([
       probe(() => this.dataSource.query('SELECT 1')),
-      probe(async () => {
-        if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect();
-        await this.redis.ping();
-      }),
+      probe(() => this.redis.ping()),
       ...this.config.CENTRES.map((centre) =>
         probe(async () => {
           const reply = await this.centres.health(centre);
@@ -55,18 +43,6 @@ export class HealthController implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.redis.disconnect();
-  }
-}
-
-async function probe(check: () => Promise<unknown>): Promise<Status> {
-  try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2500).unref()),
-    ]);
-    return 'up';
-  } catch {
-    return 'down';
+    this.redis.close();
   }
 }
