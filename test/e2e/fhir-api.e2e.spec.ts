@@ -95,6 +95,8 @@ describe('FHIR API (e2e)', () => {
       'Task',
       'Observation',
       'DiagnosticReport',
+      'Specimen',
+      'Communication',
     ]);
     const task = capability.rest?.[0]?.resource?.find((r) => r.type === 'Task');
     expect(task?.searchParam?.map((p) => p.name)).toEqual(

@@ -1,4 +1,4 @@
-import type { Bundle, Patient, Task } from 'fhir/r4';
+import type { Bundle, Patient, Specimen, Task } from 'fhir/r4';
 import { Client as PgClient } from 'pg';
 import { clientToken } from '../support/auth-client';
 import { breakCheckChar, makePlacerNumber, makeResidentId } from '../support/factories';
@@ -70,12 +70,21 @@ describe('HL7 v2 inbound orders (e2e)', () => {
     await hub?.shutdown();
   });
 
-  it('routes a UTF-8 ORM^O01 to the lab and answers AA', async () => {
+  it('routes a UTF-8 ORM^O01 to the lab and answers ORR^O02 with the specimen accession number', async () => {
     const placer = makePlacerNumber();
     const ack = await mllp.send(orderMessage({ placer }));
     expect(hl7Field(ack, 'MSA', 1)).toBe('AA');
+    expect(hl7Field(ack, 'MSH', 9)).toBe('ORR^O02^ORR_O02');
     const [order] = await ordersWithPlacer(placer);
     expect(order.centre).toBe('lab');
+    expect(hl7Field(ack, 'ORC', 1)).toBe('OK');
+    expect(hl7Field(ack, 'ORC', 2)).toBe(placer);
+    const accession = hl7Field(ack, 'OBR', 20);
+    const specimens = await search(`Specimen?accession=${accession}`);
+    expect(specimens.total).toBe(1);
+    expect((specimens.entry?.[0]?.resource as Specimen).request?.[0]?.reference).toBe(
+      `ServiceRequest/${order.order_id}`,
+    );
     const tasks = await eventually(
       () => search(`Task?based-on=ServiceRequest/${order.order_id}`),
       (bundle) => (bundle.entry?.[0]?.resource as Task | undefined)?.status === 'accepted',
@@ -100,7 +109,10 @@ describe('HL7 v2 inbound orders (e2e)', () => {
       'gb18030',
     );
     expect(hl7Field(ack, 'MSA', 1)).toBe('AA');
+    expect(hl7Field(ack, 'MSH', 9)).toBe('ORL^O22^ORL_O22');
     expect(hl7Field(ack, 'MSH', 18)).toBe('GB 18030-2000');
+    // An imaging order has no specimen to label.
+    expect(ack.split('\r').some((segment) => segment.startsWith('SPM'))).toBe(false);
     const [order] = await ordersWithPlacer(placer);
     expect(order.centre).toBe('imaging');
     const patients = await search(`Patient?identifier=urn:oid:2.16.156.10011.1.3|${residentId}`);
@@ -247,7 +259,7 @@ describe('HL7 v2 inbound orders (e2e)', () => {
         `MSH|^~\\&|LIS|${options.facility ?? 'LAB'}|HUB|HUB|20261123093000+0800||ORU^R01^ORU_R01|R${Date.now()}|P|2.5.1|||||CHN|UNICODE UTF-8`,
         'PID|1||^^^^NNCHN',
         `OBR|1||${options.filler}|2823-3^Potassium^LN`,
-        `OBX|1|NM|2823-3^Potassium^LN||${options.value ?? '6.5'}|${options.unit ?? 'mmol/L'}^^UCUM|3.5-5.3|N|||F|||20261123092500+0800`,
+        `OBX|1|NM|2823-3^Potassium^LN||${options.value ?? '4.5'}|${options.unit ?? 'mmol/L'}^^UCUM|3.5-5.3|H|||F|||20261123092500+0800`,
       ].join('\r');
 
     let fillerNumber: string;
@@ -289,7 +301,7 @@ describe('HL7 v2 inbound orders (e2e)', () => {
       expect(hl7Field(unknown, 'ERR', 2)).toBe('OBR^1^3');
     });
 
-    it('turns an analyser result into a final report the clinic reads over FHIR, flagged by the hub', async () => {
+    it('turns an analyser result into a final report the clinic reads over FHIR, flagged by the hub and released by the autoverification rule', async () => {
       const ack = await mllp.send(resultMessage({ filler: fillerNumber }));
       expect(hl7Field(ack, 'MSA', 1)).toBe('AA');
       const reports = await eventually(
@@ -303,9 +315,10 @@ describe('HL7 v2 inbound orders (e2e)', () => {
         interpretation: Array<{ coding: Array<{ code: string }> }>;
         effectiveDateTime: string;
       };
-      expect(observation.valueQuantity.value).toBe(6.5);
-      // OBX-8 said N; the hub computes H from its own range.
-      expect(observation.interpretation[0].coding[0].code).toBe('H');
+      expect(observation.valueQuantity.value).toBe(4.5);
+      // OBX-8 said H; the hub computes N from its own range, so the rule for hl7:LAB releases it.
+      expect(observation.interpretation[0].coding[0].code).toBe('N');
+      expect((reports.entry?.[0]?.resource as { status?: string }).status).toBe('final');
       expect(observation.effectiveDateTime).toBe('2026-11-23T01:25:00.000Z');
       expect(reports.entry?.[0]?.resource?.id).toBeDefined();
     });

@@ -113,10 +113,22 @@ describe('order → centre → report (e2e)', () => {
       headers: { authorization: `Bearer ${labtech}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         orderId: order.id,
-        results: [{ code: '2823-3', value: 6.2, unit: 'mmol/L' }],
+        results: [{ code: '2823-3', value: 5.8, unit: 'mmol/L' }],
       }),
     });
     expect(posted.status).toBe(201);
+    // A technician's results wait for a lab physician (two-step release).
+    expect(await posted.json()).toMatchObject({
+      status: 'preliminary',
+      flags: [{ code: '2823-3', interpretation: 'H', delta: false }],
+    });
+    const labdoc = await userToken(hub.baseUrl, 'labdoc');
+    const verified = await fetch(`${hub.baseUrl}/api/lab/reports/${order.id}/verification`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${labdoc}` },
+    });
+    expect(verified.status).toBe(200);
+    expect(await verified.json()).toMatchObject({ status: 'final', version: 1, critical: 0 });
 
     const reports = await eventually(
       async () =>
@@ -140,7 +152,7 @@ describe('order → centre → report (e2e)', () => {
       code: '2823-3',
     });
     expect(observation.valueQuantity).toMatchObject({
-      value: 6.2,
+      value: 5.8,
       unit: 'mmol/L',
       system: 'http://unitsofmeasure.org',
     });

@@ -69,7 +69,7 @@ describe('report delivery to the clinic (e2e)', () => {
       )
     ).rows;
 
-  /** Orders a potassium for a new patient as `client`, has the lab report 6.1 mmol/L; returns the order and report id. */
+  /** Orders a potassium for a new patient as `client`, has the analyser report 4.1 mmol/L (released by the autoverification rule); returns the order and report id. */
   const orderAndReport = async (
     client: string,
     secret: string,
@@ -103,7 +103,7 @@ describe('report delivery to the clinic (e2e)', () => {
     const posted = await fetch(`${hub.baseUrl}/api/lab/results`, {
       method: 'POST',
       headers: { authorization: `Bearer ${analyser}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ orderId: order.id, results: [{ code: '2823-3', value: 6.1 }] }),
+      body: JSON.stringify({ orderId: order.id, results: [{ code: '2823-3', value: 4.1 }] }),
     });
     expect(posted.status).toBe(201);
     return { ...order, reportId: ((await posted.json()) as { reportId: string }).reportId };
@@ -155,9 +155,9 @@ describe('report delivery to the clinic (e2e)', () => {
     expect(hl7Field(oru, 'ORC', 2)).toBe(placer);
     expect(hl7Field(oru, 'OBR', 25)).toBe('F');
     expect(hl7Field(oru, 'OBX', 3)).toBe('2823-3^Potassium^LN');
-    expect(hl7Field(oru, 'OBX', 5)).toBe('6.1');
+    expect(hl7Field(oru, 'OBX', 5)).toBe('4.1');
     expect(hl7Field(oru, 'OBX', 7)).toBe('3.5-5.3');
-    expect(hl7Field(oru, 'OBX', 8)).toBe('H');
+    expect(hl7Field(oru, 'OBX', 8)).toBe('N');
     const rows = await eventually(
       () => outbound(order.id!),
       (r) => r.at(-1)?.status === 'delivered',
@@ -238,7 +238,7 @@ describe('report delivery to the clinic (e2e)', () => {
       const observation = (
         await read(`Observation?${report.result[0].reference.replace('Observation/', '_id=')}`)
       ).entry![0].resource as { valueQuantity: { value: number } };
-      expect(observation.valueQuantity.value).toBe(6.1);
+      expect(observation.valueQuantity.value).toBe(4.1);
       const patient = (
         await read(`Patient?${report.subject.reference.replace('Patient/', '_id=')}`)
       ).entry![0].resource as { name: Array<{ text: string }> };

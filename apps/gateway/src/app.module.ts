@@ -9,6 +9,7 @@ import { AuthModule } from './auth/auth.module';
 import { CentreLinkModule } from './centre-link/centre-link.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { ConsortiumModule } from './consortium/consortium.module';
+import { CriticalValueModule } from './critical-value/critical-value.module';
 import { entities, migrations, SCHEMA } from './data-source';
 import { FhirExceptionFilter } from './fhir/fhir-exception.filter';
 import { FhirModule } from './fhir/fhir.module';
@@ -17,6 +18,7 @@ import { DeliveryModule } from './delivery/delivery.module';
 import { Hl7Module } from './hl7/hl7.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResultModule } from './result/result.module';
+import { SpecimenModule } from './specimen/specimen.module';
 
 /** The gateway: the hub's single public edge. */
 @Module({})
@@ -61,8 +63,10 @@ export class GatewayModule {
         AuthModule,
         FhirModule,
         ResultModule,
+        SpecimenModule,
         Hl7Module,
         DeliveryModule,
+        CriticalValueModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: FhirExceptionFilter }],

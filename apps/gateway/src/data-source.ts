@@ -5,6 +5,9 @@ import { AuditAndAccounts1763880000300 } from './migrations/1763880000300-AuditA
 import { Hl7MessageLog1763880000400 } from './migrations/1763880000400-Hl7MessageLog';
 import { DeliveryEndpoints1763880000600 } from './migrations/1763880000600-DeliveryEndpoints';
 import { Hl7Peers1763880000700 } from './migrations/1763880000700-Hl7Peers';
+import { OutboxDelay1763880000800 } from './migrations/1763880000800-OutboxDelay';
+import { LabSpecimens1763880000810 } from './migrations/1763880000810-LabSpecimens';
+import { CriticalValues1763880000900 } from './migrations/1763880000900-CriticalValues';
 
 /** The gateway's own schema: the consortium record. */
 export const SCHEMA = 'gateway';
@@ -15,6 +18,9 @@ export const migrations = [
   Hl7MessageLog1763880000400,
   DeliveryEndpoints1763880000600,
   Hl7Peers1763880000700,
+  OutboxDelay1763880000800,
+  LabSpecimens1763880000810,
+  CriticalValues1763880000900,
 ];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */

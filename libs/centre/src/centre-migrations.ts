@@ -1,6 +1,6 @@
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { type Centre } from '@hub/contracts';
-import { createOutboxTable } from '@hub/persistence';
+import { addOutboxDelay, createOutboxTable } from '@hub/persistence';
 
 /**
  * The first migration of a centre's schema: `received_order` and the outbox. Every centre has the
@@ -64,6 +64,21 @@ export function centreCancelMigration(centre: Centre): new () => MigrationInterf
       await q.query(
         `ALTER TABLE "${centre}".received_order ADD CONSTRAINT received_order_status_check CHECK (status IN ('accepted', 'in-progress', 'completed'))`,
       );
+    }
+  };
+}
+
+/** A centre's third migration: outbox rows may carry a delay (timers). */
+export function centreOutboxDelayMigration(centre: Centre): new () => MigrationInterface {
+  return class CentreOutboxDelay1763880000800 implements MigrationInterface {
+    name = 'CentreOutboxDelay1763880000800';
+
+    async up(q: QueryRunner): Promise<void> {
+      await addOutboxDelay(q, centre);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`ALTER TABLE "${centre}".outbox DROP COLUMN delay_ms`);
     }
   };
 }

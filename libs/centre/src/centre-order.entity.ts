@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** Where a received order stands at the centre (its Task follows the same states). */
-export type CentreOrderStatus = 'accepted' | 'in-progress' | 'completed' | 'cancelled';
+export type CentreOrderStatus = 'accepted' | 'in-progress' | 'on-hold' | 'completed' | 'cancelled';
 
 /**
  * An order as the centre received it from the hub: ids and what was ordered, never patient data.

@@ -43,15 +43,8 @@ export class CentreOrderProcessor implements OnModuleInit, OnModuleDestroy {
             );
         }
       },
-    );
-    this.worker.on('failed', (job, error) =>
-      this.logger.warn(
-        { queue, jobId: job?.id, attempts: job?.attemptsMade, error: error.message },
-        'job failed',
-      ),
-    );
-    this.worker.on('error', (error) =>
-      this.logger.error({ queue, error: error.message }, 'worker error'),
+      {},
+      this.logger,
     );
   }
 

@@ -1,14 +1,19 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  JobNames,
-  type OrderCancelPayload,
-  type OrderRoutePayload,
-  Queues,
-  jobIds,
-} from '@hub/contracts';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { type EntityManager } from 'typeorm';
+import { type OrderCancelPayload, type OrderRoutePayload } from '@hub/contracts';
 import { CENTRE_CONFIG, type CentreConfig } from './centre-config';
 import { CentreOrder } from './centre-order.entity';
-import { CentreOutboxService } from './centre-outbox.service';
+import { CentreOutboxService, enqueueTaskUpdate } from './centre-outbox.service';
+
+/**
+ * What a centre app adds to receiving an order, inside the same transaction (the lab expects the
+ * order's specimen). Registered with `CentreModule.forCentre(centre, { orderHook })`.
+ */
+export interface CentreOrderHook {
+  received(manager: EntityManager, order: OrderRoutePayload): Promise<void>;
+}
+
+export const CENTRE_ORDER_HOOK = Symbol('CENTRE_ORDER_HOOK');
 
 /**
  * Receives the orders the hub routes to this centre: records each one once and tells the hub the
@@ -21,6 +26,7 @@ export class CentreOrderService {
   constructor(
     @Inject(CENTRE_CONFIG) private readonly config: CentreConfig,
     private readonly outbox: CentreOutboxService,
+    @Optional() @Inject(CENTRE_ORDER_HOOK) private readonly hook?: CentreOrderHook,
   ) {}
 
   /**
@@ -45,19 +51,8 @@ export class CentreOrderService {
         [order.orderId, order.taskId, order.code, order.priority, order.requesterOrgId],
       );
       if (inserted.length === 0) return false;
-      await enqueue(
-        Queues.HubTaskEvents,
-        JobNames.TaskUpdate,
-        {
-          orderId: order.orderId,
-          taskId: order.taskId,
-          centre: order.centre,
-          status: 'accepted',
-          at: new Date().toISOString(),
-          traceId: order.traceId,
-        },
-        { jobId: jobIds.taskUpdate(order.taskId, 'accepted') },
-      );
+      await this.hook?.received(manager, order);
+      await enqueueTaskUpdate(enqueue, order, order.centre, 'accepted', order.traceId);
       return true;
     });
     this.logger.log(

@@ -7,7 +7,14 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { Queues, type QueueName } from '@hub/contracts';
+import {
+  type Centre,
+  type CentreTaskStatus,
+  JobNames,
+  Queues,
+  type QueueName,
+  jobIds,
+} from '@hub/contracts';
 import { OutboxRelay, enqueueInOutbox } from '@hub/persistence';
 import { type JobNameOf, type PayloadOf, type TypedQueue, createQueue } from '@hub/platform';
 import { CENTRE_CONFIG, type CentreConfig } from './centre-config';
@@ -22,7 +29,8 @@ export type OutboxEnqueue = <Q extends QueueName, N extends JobNameOf<Q>>(
 
 /**
  * The centre's outbox: jobs for the hub (Task updates, reports ready) are written in the same
- * transaction as the change that causes them, then relayed to `hub.task-events` and `hub.results`.
+ * transaction as the change that causes them, then relayed to `hub.task-events`, `hub.results` and
+ * (the lab) `hub.specimen-events`.
  * Nothing is lost while Redis is down (the poll relays it later) and nothing is sent twice (job ids
  * are the business ids).
  */
@@ -39,6 +47,7 @@ export class CentreOutboxService implements OnModuleInit, OnModuleDestroy {
     this.queues = [
       createQueue(Queues.HubTaskEvents, config.REDIS_URL, config.REDIS_PREFIX),
       createQueue(Queues.HubResults, config.REDIS_URL, config.REDIS_PREFIX),
+      createQueue(Queues.HubSpecimenEvents, config.REDIS_URL, config.REDIS_PREFIX),
     ];
     this.relay = OutboxRelay.forQueues(dataSource, this.queues, config.OUTBOX_POLL_MS, (message) =>
       this.logger.error(message),
@@ -72,4 +81,32 @@ export class CentreOutboxService implements OnModuleInit, OnModuleDestroy {
     await this.relay.stop();
     await Promise.all(this.queues.map((queue) => queue.close()));
   }
+}
+
+/**
+ * Queues `TaskUpdate <status>` for an order through the outbox of the caller's transaction (job id
+ * `task-<taskId>-<status>`, so each state is told once).
+ */
+export function enqueueTaskUpdate(
+  enqueue: OutboxEnqueue,
+  order: { orderId: string; taskId: string },
+  centre: Centre,
+  status: CentreTaskStatus,
+  traceId: string,
+  options: { at?: Date; reason?: string } = {},
+): Promise<void> {
+  return enqueue(
+    Queues.HubTaskEvents,
+    JobNames.TaskUpdate,
+    {
+      orderId: order.orderId,
+      taskId: order.taskId,
+      centre,
+      status,
+      at: (options.at ?? new Date()).toISOString(),
+      ...(options.reason ? { reason: options.reason } : {}),
+      traceId,
+    },
+    { jobId: jobIds.taskUpdate(order.taskId, status) },
+  );
 }

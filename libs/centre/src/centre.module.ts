@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnModuleInit, type Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { type DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 import { type Centre } from '@hub/contracts';
@@ -13,7 +13,11 @@ import { centreHealthController } from './centre-health.controller';
 import { CentreHealthService } from './centre-health.service';
 import { CentreOrder } from './centre-order.entity';
 import { CentreOrderProcessor } from './centre-order.processor';
-import { CentreOrderService } from './centre-order.service';
+import {
+  CENTRE_ORDER_HOOK,
+  type CentreOrderHook,
+  CentreOrderService,
+} from './centre-order.service';
 import { CentreOutboxService } from './centre-outbox.service';
 
 /** An entity as TypeORM takes it: a decorated class or a schema. */
@@ -43,6 +47,8 @@ export function buildCentreDataSource(
 export interface CentreModuleOptions {
   /** The app's own entities, besides `received_order` and `outbox`. */
   entities?: EntityClass[];
+  /** Runs inside the transaction that records a newly received order. */
+  orderHook?: Type<CentreOrderHook>;
 }
 
 /** Holds the parsed configuration, so TypeORM's factory and the centre's providers share it. */
@@ -89,6 +95,7 @@ export class CentreModule implements OnModuleInit {
         CentreOutboxService,
         CentreOrderService,
         CentreOrderProcessor,
+        ...(options.orderHook ? [{ provide: CENTRE_ORDER_HOOK, useClass: options.orderHook }] : []),
       ],
       exports: [config, CentreOutboxService, CentreOrderService],
     };

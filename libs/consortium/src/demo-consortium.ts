@@ -1,5 +1,5 @@
 import { type Centre } from '@hub/contracts';
-import { type AnalyteDefinition, type CatalogueItem } from './catalogue';
+import { type CatalogueItem } from './catalogue';
 
 /**
  * The demo consortium (演示医共体) seeded by `npm start` and used by the tests. Every number here is
@@ -18,6 +18,17 @@ export interface DemoOrganization {
   kind: OrganizationKind;
   partOf?: string;
   centre?: Centre;
+  /**
+   * Who is told of a critical value (危急值): for a member, the duty contact first reached and the
+   * backup an unacknowledged alert escalates to; for a centre, the supervisor escalations also
+   * reach. Names and numbers of the demo are invented.
+   */
+  criticalContacts?: { primary: CriticalContact; backup?: CriticalContact };
+}
+
+export interface CriticalContact {
+  name: string;
+  phone: string;
 }
 
 export const CONSORTIUM_CODE = 'CONSORTIUM';
@@ -43,6 +54,9 @@ export const demoOrganizations: DemoOrganization[] = [
     kind: 'centre',
     partOf: 'LEAD',
     centre: 'lab',
+    criticalContacts: {
+      primary: { name: '检验中心值班主任 Lab duty supervisor', phone: '0571-8800-1001' },
+    },
   },
   {
     code: 'IMAGING',
@@ -51,6 +65,9 @@ export const demoOrganizations: DemoOrganization[] = [
     kind: 'centre',
     partOf: 'LEAD',
     centre: 'imaging',
+    criticalContacts: {
+      primary: { name: '影像中心值班主任 Imaging duty supervisor', phone: '0571-8800-1002' },
+    },
   },
   {
     code: 'ECG',
@@ -59,6 +76,9 @@ export const demoOrganizations: DemoOrganization[] = [
     kind: 'centre',
     partOf: 'LEAD',
     centre: 'ecg',
+    criticalContacts: {
+      primary: { name: '心电中心值班主任 ECG duty supervisor', phone: '0571-8800-1003' },
+    },
   },
   {
     code: 'PATHOLOGY',
@@ -67,6 +87,9 @@ export const demoOrganizations: DemoOrganization[] = [
     kind: 'centre',
     partOf: 'LEAD',
     centre: 'pathology',
+    criticalContacts: {
+      primary: { name: '病理中心值班主任 Pathology duty supervisor', phone: '0571-8800-1004' },
+    },
   },
   {
     code: 'HUB',
@@ -81,6 +104,10 @@ export const demoOrganizations: DemoOrganization[] = [
     nameEn: 'Dongling Township Health Centre',
     kind: 'township',
     partOf: CONSORTIUM_CODE,
+    criticalContacts: {
+      primary: { name: '东岭镇卫生院值班医生 Dongling duty doctor', phone: '0571-8811-0001' },
+      backup: { name: '东岭镇卫生院医务科 Dongling medical office', phone: '0571-8811-0002' },
+    },
   },
   {
     code: 'CLINIC-B',
@@ -88,6 +115,10 @@ export const demoOrganizations: DemoOrganization[] = [
     nameEn: 'Xihe Township Health Centre',
     kind: 'township',
     partOf: CONSORTIUM_CODE,
+    criticalContacts: {
+      primary: { name: '西河镇卫生院值班医生 Xihe duty doctor', phone: '0571-8812-0001' },
+      backup: { name: '西河镇卫生院医务科 Xihe medical office', phone: '0571-8812-0002' },
+    },
   },
   {
     code: 'CLINIC-C',
@@ -95,6 +126,10 @@ export const demoOrganizations: DemoOrganization[] = [
     nameEn: 'Nanping Township Health Centre',
     kind: 'township',
     partOf: CONSORTIUM_CODE,
+    criticalContacts: {
+      primary: { name: '南坪镇卫生院值班医生 Nanping duty doctor', phone: '0571-8813-0001' },
+      backup: { name: '南坪镇卫生院医务科 Nanping medical office', phone: '0571-8813-0002' },
+    },
   },
   {
     code: 'CHC-1',
@@ -102,6 +137,10 @@ export const demoOrganizations: DemoOrganization[] = [
     nameEn: 'Chengguan Community Health Centre',
     kind: 'community',
     partOf: CONSORTIUM_CODE,
+    criticalContacts: {
+      primary: { name: '城关社区值班医生 Chengguan duty doctor', phone: '0571-8814-0001' },
+      backup: { name: '城关社区医务科 Chengguan medical office', phone: '0571-8814-0002' },
+    },
   },
   {
     code: 'VC-1',
@@ -109,6 +148,10 @@ export const demoOrganizations: DemoOrganization[] = [
     nameEn: 'Taoyuan Village Clinic',
     kind: 'village',
     partOf: CONSORTIUM_CODE,
+    criticalContacts: {
+      primary: { name: '桃园村乡村医生 Taoyuan village doctor', phone: '0571-8815-0001' },
+      backup: { name: '东岭镇卫生院值班医生 Dongling duty doctor', phone: '0571-8811-0001' },
+    },
   },
   {
     code: 'VC-2',
@@ -116,6 +159,10 @@ export const demoOrganizations: DemoOrganization[] = [
     nameEn: 'Liuwan Village Clinic',
     kind: 'village',
     partOf: CONSORTIUM_CODE,
+    criticalContacts: {
+      primary: { name: '柳湾村乡村医生 Liuwan village doctor', phone: '0571-8816-0001' },
+      backup: { name: '西河镇卫生院值班医生 Xihe duty doctor', phone: '0571-8812-0001' },
+    },
   },
 ];
 
@@ -127,6 +174,7 @@ const lab = (
   display: string,
   displayZh: string,
   price: string,
+  specimenType: string,
   members?: string[],
 ): CatalogueItem => ({
   system: LOINC,
@@ -137,35 +185,44 @@ const lab = (
   price,
   turnaroundMinutes: { routine: 240, urgent: 60, stat: 30 },
   members,
+  specimenType,
 });
 
 export const demoCatalogue: CatalogueItem[] = [
-  lab('58410-2', 'CBC panel - Blood by Automated count', '血常规', '20.00', [
+  lab('58410-2', 'CBC panel - Blood by Automated count', '血常规', '20.00', 'whole-blood-edta', [
     '718-7',
     '6690-2',
     '777-3',
   ]),
-  lab('2823-3', 'Potassium [Moles/volume] in Serum or Plasma', '血钾', '5.00'),
-  lab('2951-2', 'Sodium [Moles/volume] in Serum or Plasma', '血钠', '5.00'),
-  lab('2075-0', 'Chloride [Moles/volume] in Serum or Plasma', '血氯', '5.00'),
-  lab('17861-6', 'Calcium [Mass/volume] in Serum or Plasma', '血钙', '5.00'),
-  lab('2345-7', 'Glucose [Mass/volume] in Serum or Plasma', '血糖', '6.00'),
-  lab('4548-4', 'Hemoglobin A1c/Hemoglobin.total in Blood', '糖化血红蛋白', '60.00'),
-  lab('2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', '肌酐', '8.00'),
-  lab('3094-0', 'Urea nitrogen [Mass/volume] in Serum or Plasma', '尿素氮', '8.00'),
+  lab('2823-3', 'Potassium [Moles/volume] in Serum or Plasma', '血钾', '5.00', 'serum-k'),
+  lab('2951-2', 'Sodium [Moles/volume] in Serum or Plasma', '血钠', '5.00', 'serum'),
+  lab('2075-0', 'Chloride [Moles/volume] in Serum or Plasma', '血氯', '5.00', 'serum'),
+  lab('17861-6', 'Calcium [Mass/volume] in Serum or Plasma', '血钙', '5.00', 'serum'),
+  lab('2345-7', 'Glucose [Mass/volume] in Serum or Plasma', '血糖', '6.00', 'plasma-glucose'),
+  lab(
+    '4548-4',
+    'Hemoglobin A1c/Hemoglobin.total in Blood',
+    '糖化血红蛋白',
+    '60.00',
+    'whole-blood-edta',
+  ),
+  lab('2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', '肌酐', '8.00', 'serum'),
+  lab('3094-0', 'Urea nitrogen [Mass/volume] in Serum or Plasma', '尿素氮', '8.00', 'serum'),
   lab(
     '1742-6',
     'Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma',
     '丙氨酸氨基转移酶',
     '6.00',
+    'serum',
   ),
   lab(
     '1920-8',
     'Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma',
     '天门冬氨酸氨基转移酶',
     '6.00',
+    'serum',
   ),
-  lab('2093-3', 'Cholesterol [Mass/volume] in Serum or Plasma', '总胆固醇', '6.00'),
+  lab('2093-3', 'Cholesterol [Mass/volume] in Serum or Plasma', '总胆固醇', '6.00', 'serum'),
   {
     system: LOCAL,
     code: 'IMG-DR-CHEST',
@@ -228,61 +285,5 @@ export const demoCatalogue: CatalogueItem[] = [
     centre: 'pathology',
     price: '450.00',
     turnaroundMinutes: { routine: 30, urgent: 30, stat: 30 },
-  },
-];
-
-/**
- * Analytes the demo lab reports, with adult reference ranges (UCUM units). Configure per
- * consortium; sex- and age-specific ranges come with the lab centre issue.
- */
-export const demoAnalytes: AnalyteDefinition[] = [
-  { code: '2823-3', display: 'Potassium', displayZh: '钾', unit: 'mmol/L', low: 3.5, high: 5.3 },
-  { code: '2951-2', display: 'Sodium', displayZh: '钠', unit: 'mmol/L', low: 137, high: 147 },
-  { code: '2075-0', display: 'Chloride', displayZh: '氯', unit: 'mmol/L', low: 99, high: 110 },
-  { code: '17861-6', display: 'Calcium', displayZh: '钙', unit: 'mmol/L', low: 2.11, high: 2.52 },
-  { code: '2345-7', display: 'Glucose', displayZh: '葡萄糖', unit: 'mmol/L', low: 3.9, high: 6.1 },
-  {
-    code: '4548-4',
-    display: 'Hemoglobin A1c',
-    displayZh: '糖化血红蛋白',
-    unit: '%',
-    low: 4.0,
-    high: 6.0,
-  },
-  { code: '2160-0', display: 'Creatinine', displayZh: '肌酐', unit: 'umol/L', low: 41, high: 111 },
-  {
-    code: '3094-0',
-    display: 'Urea nitrogen',
-    displayZh: '尿素氮',
-    unit: 'mmol/L',
-    low: 2.9,
-    high: 8.2,
-  },
-  { code: '1742-6', display: 'ALT', displayZh: '丙氨酸氨基转移酶', unit: 'U/L', low: 9, high: 50 },
-  {
-    code: '1920-8',
-    display: 'AST',
-    displayZh: '天门冬氨酸氨基转移酶',
-    unit: 'U/L',
-    low: 15,
-    high: 40,
-  },
-  { code: '2093-3', display: 'Cholesterol', displayZh: '总胆固醇', unit: 'mmol/L', high: 5.2 },
-  { code: '718-7', display: 'Hemoglobin', displayZh: '血红蛋白', unit: 'g/L', low: 115, high: 175 },
-  {
-    code: '6690-2',
-    display: 'Leukocytes',
-    displayZh: '白细胞计数',
-    unit: '10*9/L',
-    low: 3.5,
-    high: 9.5,
-  },
-  {
-    code: '777-3',
-    display: 'Platelets',
-    displayZh: '血小板计数',
-    unit: '10*9/L',
-    low: 125,
-    high: 350,
   },
 ];

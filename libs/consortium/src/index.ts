@@ -1,2 +1,3 @@
 export * from './catalogue';
 export * from './demo-consortium';
+export * from './demo-lab';

@@ -11,6 +11,9 @@ export const JobNames = {
   TaskUpdate: 'TaskUpdate',
   ReportSubmit: 'ReportSubmit',
   ReportDeliver: 'ReportDeliver',
+  OrderStatusDeliver: 'OrderStatusDeliver',
+  SpecimenUpdate: 'SpecimenUpdate',
+  CriticalValueEscalate: 'CriticalValueEscalate',
 } as const;
 
 export type JobName = (typeof JobNames)[keyof typeof JobNames];
@@ -33,11 +36,13 @@ export interface OrderRoutePayload {
   requesterOrgId: string;
   /** ISO timestamp the order was accepted at the hub. */
   acceptedAt: string;
+  /** Lab orders: the specimen the clinic collects, labelled with the hub's accession number. */
+  specimen?: { accession: string; type: string };
   traceId: string;
 }
 
 /** gateway → `<centre>.orders`: the clinic cancelled an order the centre has not completed. */
-export interface OrderCancelPayload extends Omit<OrderRoutePayload, 'acceptedAt'> {
+export interface OrderCancelPayload extends Omit<OrderRoutePayload, 'acceptedAt' | 'specimen'> {
   /** Why, as the clinic said (free text, no patient data). */
   reason?: string;
 }
@@ -60,18 +65,71 @@ export interface TaskUpdatePayload {
   status: CentreTaskStatus;
   /** ISO timestamp of the change at the centre. */
   at: string;
+  /** Why, for on-hold and failed (Task.statusReason), e.g. `标本溶血 haemolysed`. No patient data. */
+  reason?: string;
   traceId: string;
 }
 
 /**
- * centre → `hub.results`: a final report is ready at the centre. The gateway fetches its content
- * with the centre's `report.get` message pattern and stores it in the consortium record.
+ * centre → `hub.results`: a report was released at the centre (verified, or amended after release).
+ * The gateway fetches that version's content with the centre's `report.get` message pattern and
+ * stores it in the consortium record.
  */
 export interface ReportSubmitPayload {
   reportId: string;
   orderId: string;
   taskId: string;
   centre: Centre;
+  /** The released version: 1 is the first final report, later ones are amendments. */
+  version: number;
+  traceId: string;
+}
+
+/**
+ * gateway → `hub.deliveries`: tell the ordering clinic's system that its order cannot go on as it
+ * is (Task on hold or failed, e.g. a rejected specimen to recollect), with the reason.
+ */
+export interface OrderStatusDeliverPayload {
+  orderId: string;
+  taskId: string;
+  /** Organisation code of the ordering member. */
+  org: string;
+  /** The Task version being told (each change is its own message). */
+  taskVersion: string;
+  traceId: string;
+}
+
+/** Where a specimen stands (lab schema; mirrored in the FHIR Specimen). */
+export const SpecimenStatuses = [
+  'awaiting-collection',
+  'collected',
+  'in-transit',
+  'received',
+  'rejected',
+] as const;
+export type SpecimenStatus = (typeof SpecimenStatuses)[number];
+
+/**
+ * lab → `hub.specimen-events`: a specimen moved. The gateway re-reads the specimen with the lab's
+ * `specimen.get` message and mirrors its current state into the FHIR Specimen, so events applied
+ * late or twice change nothing.
+ */
+export interface SpecimenUpdatePayload {
+  accession: string;
+  orderId: string;
+  status: SpecimenStatus;
+  /** ISO timestamp of the change at the lab. */
+  at: string;
+  traceId: string;
+}
+
+/**
+ * gateway → `hub.critical-values` (delayed): a critical value alert is due for escalation unless
+ * it has been acknowledged by then. `level` is the escalation this job performs (1 = first).
+ */
+export interface CriticalValueEscalatePayload {
+  alertId: string;
+  level: number;
   traceId: string;
 }
 
@@ -94,7 +152,12 @@ export interface QueueJobs {
   'pathology.orders': { OrderRoute: OrderRoutePayload; OrderCancel: OrderCancelPayload };
   'hub.task-events': { TaskUpdate: TaskUpdatePayload };
   'hub.results': { ReportSubmit: ReportSubmitPayload };
-  'hub.deliveries': { ReportDeliver: ReportDeliverPayload };
+  'hub.deliveries': {
+    ReportDeliver: ReportDeliverPayload;
+    OrderStatusDeliver: OrderStatusDeliverPayload;
+  };
+  'hub.specimen-events': { SpecimenUpdate: SpecimenUpdatePayload };
+  'hub.critical-values': { CriticalValueEscalate: CriticalValueEscalatePayload };
 }
 
 /** Deterministic job ids: the business id, so a re-send never duplicates work. */
@@ -102,8 +165,13 @@ export const jobIds = {
   orderRoute: (orderId: string) => `order-${orderId}`,
   orderCancel: (orderId: string) => `cancel-${orderId}`,
   taskUpdate: (taskId: string, status: CentreTaskStatus) => `task-${taskId}-${status}`,
-  reportSubmit: (reportId: string) => `report-${reportId}`,
+  reportSubmit: (reportId: string, version: number) => `report-${reportId}-v${version}`,
   reportDeliver: (reportId: string, version: string) => `deliver-${reportId}-${version}`,
+  orderStatusDeliver: (taskId: string, taskVersion: string) => `status-${taskId}-${taskVersion}`,
+  /** One per change: a corrected collection time is a second `collected` event. */
+  specimenUpdate: (accession: string, status: SpecimenStatus, at: Date) =>
+    `specimen-${accession}-${status}-${at.getTime()}`,
+  criticalValueEscalate: (alertId: string, level: number) => `critical-${alertId}-${level}`,
 };
 
 /** BullMQ priority (1 = highest) for a FHIR request priority. */

@@ -1,3 +1,4 @@
+import { type SpecimenStatus } from './jobs';
 import { type Centre } from './queues';
 
 /**
@@ -13,6 +14,22 @@ export const MessageNames = {
   ReportGet: 'report.get',
   /** Lab only: results for an order from analyser middleware: {@link ResultSubmitRequest}. */
   ResultSubmit: 'result.submit',
+  /** Lab only: a physician verifies (审核) pending results: {@link ReportVerifyRequest}. */
+  ReportVerify: 'report.verify',
+  /** Lab only: reports waiting for verification: {@link VerificationListRequest}. */
+  VerificationList: 'verification.list',
+  /** Lab only: a specimen's current state: {@link SpecimenGetRequest} → {@link SpecimenView}. */
+  SpecimenGet: 'specimen.get',
+  /** Lab only: the clinic collected a specimen: {@link SpecimenCollectRequest}. */
+  SpecimenCollect: 'specimen.collect',
+  /** Lab only: the clinic ships a transport box: {@link BatchShipRequest}. */
+  BatchShip: 'batch.ship',
+  /** Lab only: the lab receives a whole box in one step: {@link BatchReceiveRequest}. */
+  BatchReceive: 'batch.receive',
+  /** Lab only: the lab receives one specimen: {@link SpecimenReceiveRequest}. */
+  SpecimenReceive: 'specimen.receive',
+  /** Lab only: the lab rejects a specimen: {@link SpecimenRejectRequest}. */
+  SpecimenReject: 'specimen.reject',
 } as const;
 
 export type MessageName = (typeof MessageNames)[keyof typeof MessageNames];
@@ -30,12 +47,38 @@ export interface CentreHealthReply {
 
 export interface ReportGetRequest {
   reportId: string;
+  /** The version to fetch; the latest released one when absent. */
+  version?: number;
+}
+
+/**
+ * 危急值: one finding in a released report beyond the critical limits (lab: LL/HH computed by the
+ * hub) or flagged critical by a reader (imaging, ECG, pathology). Every centre reports them the same
+ * way, in {@link ReportGetReply.critical}, and the gateway runs one closed loop for all of them.
+ */
+export interface CriticalFinding {
+  /** fullUrl of the Observation in {@link ReportGetReply.observations}, when there is one. */
+  observationFullUrl?: string;
+  /** Code of what was found (LOINC for analytes). */
+  code: string;
+  display: string;
+  displayZh: string;
+  /** Numeric findings: the value, its UCUM unit and the hub's flag. */
+  value?: number;
+  unit?: string;
+  flag?: 'LL' | 'HH';
+  /** Reader-flagged findings: the finding in words (e.g. 急性颅内出血). */
+  text?: string;
 }
 
 /** A report's FHIR content: the DiagnosticReport and the Observations it names in `result`. */
 export interface ReportGetReply {
   reportId: string;
   orderId: string;
+  /** The released version (1 = first final report; later ones are amendments). */
+  version: number;
+  /** Critical findings of this version, with who released it and when; absent when none. */
+  critical?: { findings: CriticalFinding[]; reportedBy: string; reportedAt: string };
   /** FHIR R4 DiagnosticReport, `result` referencing the observations by `urn:uuid:` fullUrl. */
   diagnosticReport: Record<string, unknown>;
   observations: Array<{ fullUrl: string; resource: Record<string, unknown> }>;
@@ -53,19 +96,198 @@ export interface SubmittedResult {
   effectiveDateTime?: string;
 }
 
-/** gateway → lab: results for one order, posted to `POST /api/lab/results`. */
+/**
+ * What the lab needs of the order's patient to choose reference ranges and run delta checks: the
+ * hub's patient id, administrative gender and birth date. Sent with each request, never queued.
+ */
+export interface ResultPatientContext {
+  id: string;
+  gender?: 'male' | 'female' | 'other' | 'unknown';
+  /** FHIR date (YYYY, YYYY-MM or YYYY-MM-DD). */
+  birthDate?: string;
+}
+
+/** gateway → lab: results for one order, posted to `POST /api/lab/results` or by HL7 ORU^R01. */
 export interface ResultSubmitRequest {
   orderId: string;
   results: SubmittedResult[];
-  /** Who performed / verified, as given by the caller (user name or client id). */
+  /** Who performed, as the gateway authenticated them (user name or client id). */
   performer: string;
+  /** How the results came: an analyser (client or HL7 peer, eligible for autoverification) or a person. */
+  source: { kind: 'analyser' | 'person'; id: string };
+  patient: ResultPatientContext;
+  /** A correction of released results: why. The corrected values wait for verification again. */
+  correction?: { reason: string };
   traceId: string;
 }
 
+/** A failure the gateway answers with this HTTP status and reason; nothing was stored. */
+export interface CentreRefusal {
+  ok: false;
+  status: 400 | 403 | 404 | 409 | 422;
+  diagnostics: string;
+  expression?: string[];
+}
+
+/** The flags the lab computed for one result. */
+export interface ResultFlags {
+  code: string;
+  /** HL7 v3 ObservationInterpretation: N, L, H, LL, HH. */
+  interpretation: 'N' | 'L' | 'H' | 'LL' | 'HH';
+  /** True when the delta check against the patient's previous value failed. */
+  delta: boolean;
+}
+
 /**
- * The lab's answer. Failures carry the HTTP status the gateway should answer with and a precise
- * reason; nothing is stored on failure.
+ * The lab's answer. `status` says where the report stands: `preliminary` waits for a physician's
+ * verification; `final`/`amended` were released (by an autoverification rule when `verifiedBy` is
+ * `rule`). A duplicate submission answers with what is stored and changes nothing.
  */
 export type ResultSubmitReply =
-  | { ok: true; reportId: string; orderId: string; observationCount: number; duplicate: boolean }
-  | { ok: false; status: 400 | 404 | 409 | 422; diagnostics: string; expression?: string[] };
+  | {
+      ok: true;
+      reportId: string;
+      orderId: string;
+      version: number;
+      status: 'preliminary' | 'final' | 'amended';
+      verifiedBy?: 'rule' | 'person';
+      observationCount: number;
+      flags: ResultFlags[];
+      duplicate: boolean;
+    }
+  | CentreRefusal;
+
+/** gateway → lab: a lab physician verifies (审核) an order's pending results. */
+export interface ReportVerifyRequest {
+  orderId: string;
+  /** The verifying user (must not be who entered the results). */
+  verifier: string;
+  traceId: string;
+}
+
+export type ReportVerifyReply =
+  | {
+      ok: true;
+      reportId: string;
+      orderId: string;
+      version: number;
+      status: 'final' | 'amended';
+      critical: number;
+    }
+  | CentreRefusal;
+
+export interface VerificationListRequest {
+  limit?: number;
+}
+
+/** One report waiting for verification (no patient data: the workbench joins it at the gateway). */
+export interface PendingVerification {
+  orderId: string;
+  reportId: string;
+  version: number;
+  code: string;
+  priority: string;
+  enteredBy: string;
+  enteredAt: string;
+  flags: ResultFlags[];
+  correctionReason?: string;
+}
+
+/** Why a specimen was rejected; the values the API accepts. */
+export const SpecimenRejectionReasons = [
+  'haemolysed',
+  'clotted',
+  'insufficient-volume',
+  'wrong-container',
+  'unlabelled',
+  'transport-time-exceeded',
+] as const;
+export type SpecimenRejectionReason = (typeof SpecimenRejectionReasons)[number];
+
+/** The words a clinic reads for each rejection reason: Chinese first, English after. */
+export const SpecimenRejectionText: Record<SpecimenRejectionReason, string> = {
+  haemolysed: '溶血 haemolysed',
+  clotted: '凝块 clotted',
+  'insufficient-volume': '标本量不足 insufficient volume',
+  'wrong-container': '容器错误 wrong container',
+  unlabelled: '无标签 unlabelled',
+  'transport-time-exceeded': '运输超时 transport time exceeded',
+};
+
+/** A specimen as the lab tracks it (no patient data). */
+export interface SpecimenView {
+  accession: string;
+  orderId: string;
+  /** Specimen type code of the catalogue (e.g. `serum`, `whole-blood-edta`). */
+  type: string;
+  status: SpecimenStatus;
+  requesterOrg: string;
+  collectedAt?: string;
+  collector?: string;
+  batchId?: string;
+  shippedAt?: string;
+  courier?: string;
+  receivedAt?: string;
+  receiver?: string;
+  condition?: string;
+  rejectionReason?: SpecimenRejectionReason;
+  rejectionNote?: string;
+  /** Minutes from collection to receipt, when both are known, and the type's limit. */
+  transportMinutes?: number;
+  transportLimitMinutes?: number;
+}
+
+export interface SpecimenGetRequest {
+  accession: string;
+  /** When set, only a specimen ordered by this organisation is found (a clinic's view). */
+  requesterOrg?: string;
+}
+
+/** The clinic records collection. `org` is the caller's organisation: only its specimens match. */
+export interface SpecimenCollectRequest {
+  accession: string;
+  org: string;
+  collectedAt: string;
+  collector: string;
+  traceId: string;
+}
+
+/** The clinic packs specimens into a transport box (运输箱) and hands it to a courier. */
+export interface BatchShipRequest {
+  batchId: string;
+  org: string;
+  courier: string;
+  departedAt: string;
+  /** Each specimen, with its collection when it has not been recorded yet. */
+  specimens: Array<{ accession: string; collectedAt?: string; collector?: string }>;
+  traceId: string;
+}
+
+/** The lab receives a whole box: every specimen in it is checked and received or rejected. */
+export interface BatchReceiveRequest {
+  batchId: string;
+  receiver: string;
+  receivedAt?: string;
+  /** Specimens the receiver found unacceptable on inspection. */
+  rejections?: Array<{ accession: string; reason: SpecimenRejectionReason; note?: string }>;
+  traceId: string;
+}
+
+export interface SpecimenReceiveRequest {
+  accession: string;
+  receiver: string;
+  receivedAt?: string;
+  condition?: string;
+  traceId: string;
+}
+
+export interface SpecimenRejectRequest {
+  accession: string;
+  receiver: string;
+  reason: SpecimenRejectionReason;
+  note?: string;
+  traceId: string;
+}
+
+/** Answer to the specimen commands: the specimens as they now stand. */
+export type SpecimenCommandReply = { ok: true; specimens: SpecimenView[] } | CentreRefusal;

@@ -18,6 +18,10 @@ export const Queues = {
   HubResults: 'hub.results',
   /** Reports on their way to the ordering clinic's own system (HL7 ORU^R01 over MLLP). */
   HubDeliveries: 'hub.deliveries',
+  /** Lab → gateway: a specimen moved (collected, shipped, received, rejected); mirrored as FHIR. */
+  HubSpecimenEvents: 'hub.specimen-events',
+  /** Gateway-internal: delayed escalation of unacknowledged critical values (危急值). */
+  HubCriticalValues: 'hub.critical-values',
 } as const;
 
 export type QueueName = (typeof Queues)[keyof typeof Queues];

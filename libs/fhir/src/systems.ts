@@ -14,6 +14,12 @@ export const Systems = {
   HubOrganization: 'urn:hub:organization',
   /** The hub's local catalogue codes (items without a LOINC code). */
   HubCatalogue: 'urn:hub:catalogue',
+  /** Specimen accession numbers the hub gives lab orders (the barcode on the label). */
+  HubSpecimen: 'urn:hub:specimen',
+  /** The lab's specimen type codes (serum, whole-blood-edta, …). */
+  HubSpecimenType: 'urn:hub:specimen-type',
+  /** Why a specimen was rejected (the lab's rejection reason codes). */
+  HubSpecimenRejection: 'urn:hub:specimen-rejection',
 } as const;
 
 /** A clinic's MRN system: `urn:hub:mrn:<ORG-CODE>`. */

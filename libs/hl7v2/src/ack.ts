@@ -55,6 +55,11 @@ export function buildAck(options: {
   errors?: AckError[];
   /** Who we are (MSH-3/MSH-4), when the request does not say. */
   self?: { application: string; facility: string };
+  /**
+   * An application response instead of a bare ACK (e.g. ORR^O02 to an accepted ORM^O01): its
+   * message type for MSH-9 and the segments that follow MSA.
+   */
+  response?: { messageType: string; segments: string[] };
 }): string {
   const msh = options.request?.segment('MSH');
   const self = options.self ?? { application: 'HUB', facility: 'HUB' };
@@ -68,7 +73,7 @@ export function buildAck(options: {
     msh?.get(4) ?? '',
     hl7Timestamp(),
     '',
-    `ACK^${escapeHl7(event)}^ACK`,
+    options.response?.messageType ?? `ACK^${escapeHl7(event)}^ACK`,
     options.controlId,
     msh?.get(11) || 'P',
     msh?.get(12) || '2.5.1',
@@ -106,7 +111,68 @@ export function buildAck(options: {
       ].join('|'),
     );
   }
+  segments.push(...(options.response?.segments ?? []));
   return segments.join('\r');
+}
+
+/** An order as the hub answers for it in ORR^O02 / ORL^O22. */
+export interface OrderResponseItem {
+  /** OK: accepted; CR: cancelled as requested (HL7 table 0119). */
+  control: 'OK' | 'CR';
+  placer: string;
+  /** The hub's order number (filler order number). */
+  filler: string;
+  code: string;
+  codeSystem: string;
+  /** Lab orders: the specimen accession number to print on the label, and the specimen type. */
+  accession?: string;
+  specimenType?: string;
+}
+
+/**
+ * The application response to an accepted order message: ORL^O22 for OML^O21 (ORC, OBR and SPM
+ * with the accession number in SPM-2 as the filler-assigned specimen id) and ORR^O02 for ORM^O01
+ * (ORC and OBR; ORR has no SPM, so the accession number goes in OBR-20, filler field 1).
+ * Undefined for other message types, which get a bare ACK.
+ */
+export function orderResponse(
+  requestType: string,
+  orders: OrderResponseItem[],
+): { messageType: string; segments: string[] } | undefined {
+  const oml = requestType === 'OML^O21';
+  if (!oml && requestType !== 'ORM^O01') return undefined;
+  const e = escapeHl7;
+  const codeSystem = (system: string) => (system === 'http://loinc.org' ? 'LN' : '99HUB');
+  const segments = orders.flatMap((order, i) => {
+    const orc = ['ORC', order.control, e(order.placer), `${e(order.filler)}^HUB`].join('|');
+    const obrFields = [
+      'OBR',
+      String(i + 1),
+      e(order.placer),
+      `${e(order.filler)}^HUB`,
+      `${e(order.code)}^^${codeSystem(order.codeSystem)}`,
+    ];
+    if (!oml && order.accession) {
+      while (obrFields.length < 20) obrFields.push('');
+      obrFields.push(e(order.accession));
+    }
+    const spm =
+      oml && order.accession
+        ? [
+            [
+              'SPM',
+              '1',
+              `^${e(order.accession)}&HUB`,
+              '',
+              `${e(order.specimenType ?? '')}^^99HUB`,
+            ].join('|'),
+          ]
+        : [];
+    return [orc, obrFields.join('|'), ...spm];
+  });
+  return oml
+    ? { messageType: 'ORL^O22^ORL_O22', segments }
+    : { messageType: 'ORR^O02^ORR_O02', segments };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { buildAck, ErrorCodes, hl7DateTimeToIso } from './ack';
+import { buildAck, ErrorCodes, hl7DateTimeToIso, orderResponse } from './ack';
 import { declaredCharset, decode, encode, UnsupportedCharsetError } from './charset';
 import { Hl7ParseError, Hl7v2Message, escapeHl7 } from './message';
 import { MllpDecoder, MllpFrameError, frame } from './mllp';
@@ -127,5 +127,35 @@ describe('hl7DateTimeToIso', () => {
     expect(hl7DateTimeToIso('202611230830')).toBe('2026-11-23T00:30:00.000Z');
     expect(hl7DateTimeToIso('20261323')).toBeUndefined();
     expect(hl7DateTimeToIso('yesterday')).toBeUndefined();
+  });
+});
+
+describe('order responses', () => {
+  const order = {
+    control: 'OK' as const,
+    placer: 'P-1',
+    filler: 'HUB20261123000001',
+    code: '2823-3',
+    codeSystem: 'http://loinc.org',
+    accession: 'L261123000001',
+    specimenType: 'serum-k',
+  };
+
+  it('answers OML^O21 with ORL^O22 carrying the accession number in SPM-2', () => {
+    const response = orderResponse('OML^O21', [order]);
+    expect(response?.messageType).toBe('ORL^O22^ORL_O22');
+    expect(response?.segments).toEqual([
+      'ORC|OK|P-1|HUB20261123000001^HUB',
+      'OBR|1|P-1|HUB20261123000001^HUB|2823-3^^LN',
+      'SPM|1|^L261123000001&HUB||serum-k^^99HUB',
+    ]);
+  });
+
+  it('answers ORM^O01 with ORR^O02, the accession number in OBR-20', () => {
+    const response = orderResponse('ORM^O01', [{ ...order, control: 'CR' }]);
+    expect(response?.messageType).toBe('ORR^O02^ORR_O02');
+    expect(response?.segments[0]).toBe('ORC|CR|P-1|HUB20261123000001^HUB');
+    expect(response?.segments[1].split('|')[20]).toBe('L261123000001');
+    expect(orderResponse('ORU^R01', [order])).toBeUndefined();
   });
 });

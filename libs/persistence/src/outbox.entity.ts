@@ -26,6 +26,10 @@ export class OutboxMessage {
   @Column({ type: 'int', nullable: true })
   priority: number | null;
 
+  /** Milliseconds after `created_at` before the job may run (null: at once). */
+  @Column({ name: 'delay_ms', type: 'int', nullable: true })
+  delayMs: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -10,8 +10,19 @@ export interface JobSink {
   add(
     name: string,
     payload: unknown,
-    options: { jobId: string; priority?: number },
+    options: { jobId: string; priority?: number; delay?: number },
   ): Promise<unknown>;
+}
+
+/** How a job is queued: its deterministic id, BullMQ priority, and a delay in milliseconds. */
+export interface OutboxJobOptions {
+  jobId: string;
+  priority?: number;
+  /**
+   * Run the job this long after the transaction commits (a timer, e.g. an escalation). The delay
+   * counts from the row's creation, so a relay that runs late does not stretch it.
+   */
+  delay?: number;
 }
 
 /**
@@ -23,13 +34,20 @@ export async function enqueueInOutbox<Q extends QueueName, N extends JobNameOf<Q
   queue: Q,
   jobName: N,
   payload: QueueJobs[Q][N],
-  options: { jobId: string; priority?: number },
+  options: OutboxJobOptions,
 ): Promise<void> {
   const table = manager.getRepository(OutboxMessage).metadata.tablePath;
   await manager.query(
-    `INSERT INTO ${table} (queue, job_name, job_id, payload, priority)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_id) DO NOTHING`,
-    [queue, jobName, options.jobId, JSON.stringify(payload), options.priority ?? null],
+    `INSERT INTO ${table} (queue, job_name, job_id, payload, priority, delay_ms)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job_id) DO NOTHING`,
+    [
+      queue,
+      jobName,
+      options.jobId,
+      JSON.stringify(payload),
+      options.priority ?? null,
+      options.delay ?? null,
+    ],
   );
 }
 
@@ -62,11 +80,27 @@ export async function relayOutbox(
     let failed = 0;
     for (const row of rows) {
       const sink = sinks[row.queue as QueueName];
+      if (!sink) {
+        // A deployment fault, not an outage: keep the row for inspection, relay the rest.
+        failed++;
+        await manager.update(
+          OutboxMessage,
+          { id: row.id },
+          {
+            attempts: row.attempts + 1,
+            lastError: `no producer for queue ${row.queue} in this app`,
+          },
+        );
+        continue;
+      }
       try {
-        if (!sink) throw new Error(`no producer for queue ${row.queue} in this app`);
+        const delay = row.delayMs
+          ? Math.max(0, row.createdAt.getTime() + row.delayMs - Date.now())
+          : 0;
         await sink.add(row.jobName, row.payload, {
           jobId: row.jobId,
           ...(row.priority ? { priority: row.priority } : {}),
+          ...(delay > 0 ? { delay } : {}),
         });
         await manager.update(
           OutboxMessage,
@@ -107,4 +141,9 @@ export async function createOutboxTable(queryRunner: QueryRunner, schema: string
   await queryRunner.query(
     `CREATE INDEX outbox_pending_idx ON "${schema}".outbox (id) WHERE relayed_at IS NULL`,
   );
+}
+
+/** DDL for the outbox's `delay_ms` column (timers), called from each app's migration. */
+export async function addOutboxDelay(queryRunner: QueryRunner, schema: string): Promise<void> {
+  await queryRunner.query(`ALTER TABLE "${schema}".outbox ADD COLUMN delay_ms integer`);
 }

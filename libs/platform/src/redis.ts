@@ -63,17 +63,39 @@ export type JobOf<Q extends QueueName> = {
  * A consumer. The processor must be idempotent (re-read state, act once) and throw on failure so
  * BullMQ retries it with backoff.
  */
+/** Where a worker reports failed jobs and connection errors (a Nest `Logger` fits). */
+export interface WorkerLog {
+  warn(message: unknown, context?: string): void;
+  error(message: unknown, context?: string): void;
+}
+
+/**
+ * A worker for `name` whose processor receives typed jobs. With `log`, every failed attempt is
+ * logged with its queue, job id and attempt count (BullMQ retries it), and connection errors too:
+ * the job ids carry business ids, never patient data.
+ */
 export function createWorker<Q extends QueueName>(
   name: Q,
   redisUrl: string,
   prefix: string,
   processor: (job: JobOf<Q>) => Promise<unknown>,
   options: Partial<WorkerOptions> = {},
+  log?: WorkerLog,
 ): Worker {
-  return new Worker(name, (job) => processor(job as JobOf<Q>), {
+  const worker = new Worker(name, (job) => processor(job as JobOf<Q>), {
     connection: { ...redisOptions(redisUrl), maxRetriesPerRequest: null },
     prefix,
     concurrency: 4,
     ...options,
   });
+  if (log) {
+    worker.on('failed', (job, error) =>
+      log.warn(
+        { queue: name, jobId: job?.id, attempts: job?.attemptsMade, error: error.message },
+        'job failed',
+      ),
+    );
+    worker.on('error', (error) => log.error({ queue: name, error: error.message }, 'worker error'));
+  }
+  return worker;
 }

@@ -45,12 +45,17 @@ export class CentreClient implements OnModuleDestroy {
     return this.send<CentreHealthReply>(centre, MessageNames.Health, {}, deadlineMs);
   }
 
-  getReport(centre: Centre, reportId: string): Promise<ReportGetReply | null> {
-    return this.send<ReportGetReply | null>(centre, MessageNames.ReportGet, { reportId });
+  getReport(centre: Centre, reportId: string, version?: number): Promise<ReportGetReply | null> {
+    return this.send<ReportGetReply | null>(centre, MessageNames.ReportGet, { reportId, version });
   }
 
   submitLabResults(request: ResultSubmitRequest): Promise<ResultSubmitReply> {
     return this.send<ResultSubmitReply>('lab', MessageNames.ResultSubmit, request);
+  }
+
+  /** Any of the lab's request/reply messages (specimens, verification); see libs/contracts. */
+  lab<T>(message: MessageName, payload: unknown): Promise<T> {
+    return this.send<T>('lab', message, payload);
   }
 
   private send<T>(

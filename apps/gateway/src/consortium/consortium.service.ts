@@ -71,7 +71,7 @@ export class ConsortiumService {
     for (const coding of codings) {
       if (!coding.system || !coding.code) continue;
       const rows = await manager.query<CatalogueRow[]>(
-        `SELECT system, code, display, display_zh, centre, price::text AS price, turnaround_minutes, members
+        `SELECT system, code, display, display_zh, centre, price::text AS price, turnaround_minutes, members, specimen_type
          FROM gateway.catalogue_item WHERE system = $1 AND code = $2 AND active`,
         [coding.system, coding.code],
       );
@@ -86,6 +86,7 @@ export class ConsortiumService {
           price: row.price,
           turnaroundMinutes: row.turnaround_minutes,
           members: row.members ?? undefined,
+          specimenType: row.specimen_type ?? undefined,
         };
       }
     }
@@ -111,6 +112,7 @@ interface CatalogueRow {
   price: string;
   turnaround_minutes: CatalogueItem['turnaroundMinutes'];
   members: string[] | null;
+  specimen_type: string | null;
 }
 
 function toOrganization(row: OrganizationRow): OrganizationRecord {

@@ -33,9 +33,11 @@ export class ReportDeliveryProcessor implements OnApplicationBootstrap, OnModule
       REDIS_URL,
       REDIS_PREFIX,
       async (job) => {
-        if (job.name !== JobNames.ReportDeliver)
-          throw new Error(`unexpected job ${String(job.name)} on ${Queues.HubDeliveries}`);
-        return this.deliveries.deliver(job.data);
+        const name: string = job.name;
+        if (job.name === JobNames.ReportDeliver) return this.deliveries.deliver(job.data);
+        if (job.name === JobNames.OrderStatusDeliver)
+          return this.deliveries.deliverStatus(job.data);
+        throw new Error(`unexpected job ${name} on ${Queues.HubDeliveries}`);
       },
       {
         concurrency: 8,
@@ -44,15 +46,7 @@ export class ReportDeliveryProcessor implements OnApplicationBootstrap, OnModule
             deliveryBackoff(attemptsMade, DELIVERY_BACKOFF_MS),
         },
       },
-    );
-    this.worker.on('failed', (job, error) =>
-      this.logger.warn(
-        { jobId: job?.id, attempts: job?.attemptsMade, error: error.message },
-        'report delivery failed',
-      ),
-    );
-    this.worker.on('error', (error) =>
-      this.logger.error({ error: error.message }, 'delivery worker error'),
+      this.logger,
     );
   }
 

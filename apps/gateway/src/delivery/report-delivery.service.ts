@@ -1,9 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
-import type { DiagnosticReport, Observation, Patient, ServiceRequest } from 'fhir/r4';
+import type {
+  DiagnosticReport,
+  Observation,
+  Patient,
+  ServiceRequest,
+  Specimen,
+  Task,
+} from 'fhir/r4';
 import { type DataSource } from 'typeorm';
-import { type ReportDeliverPayload } from '@hub/contracts';
+import { type OrderStatusDeliverPayload, type ReportDeliverPayload } from '@hub/contracts';
 import { parseReference } from '@hub/fhir';
 import { Hl7v2Message, declaredCharset, decode, encode } from '@hub/hl7v2';
 import { fullAccess } from '../fhir/access-scope';
@@ -11,7 +18,7 @@ import { FhirStore } from '../fhir/fhir-store.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { sendOverMllp } from './mllp-sender';
 import { fetchToken, postTransaction, reportBundle } from './fhir-delivery';
-import { buildOru } from './oru-builder';
+import { buildOrderStatus, buildOru } from './oru-builder';
 
 export type DeliveryOutcome = 'delivered' | 'not-configured' | 'already-delivered';
 
@@ -47,19 +54,10 @@ export class ReportDeliveryService {
   ) {}
 
   async deliver(job: ReportDeliverPayload): Promise<DeliveryOutcome> {
-    const endpoints = await this.dataSource.query<Endpoint[]>(
-      `SELECT kind, host, port, charset, fhir_base_url, token_url, client_id, client_secret_env
-       FROM gateway.delivery_endpoint WHERE org_code = $1 AND active`,
-      [job.org],
-    );
-    const endpoint = endpoints[0];
+    const endpoint = await this.endpointOf(job.org);
     if (!endpoint || endpoint.kind === 'none' || !endpoint.host || !endpoint.port)
       return 'not-configured';
-    const done = await this.dataSource.query<unknown[]>(
-      `SELECT 1 FROM gateway.hl7_message WHERE direction = 'out' AND status = 'delivered' AND control_id = $1`,
-      [controlIdFor(job)],
-    );
-    if (done.length) return 'already-delivered';
+    if (await this.delivered(controlIdFor(job))) return 'already-delivered';
 
     const report = await this.store.find<DiagnosticReport & { id: string }>(
       'DiagnosticReport',
@@ -101,33 +99,152 @@ export class ReportDeliveryService {
       observations,
       correction: report.status === 'amended' || report.status === 'corrected',
     });
+    await this.sendOverMllp(endpoint, text, {
+      messageType: 'ORU^R01',
+      org: job.org,
+      controlId: controlIdFor(job),
+      orderId: job.orderId,
+      patientId: patient.id,
+      what: `report ${job.reportId}`,
+    });
+    this.logger.log({ reportId: job.reportId, org: job.org }, 'report delivered');
+    return 'delivered';
+  }
+
+  /**
+   * Tells the clinic's system that its order is held or failed, with the reason (a rejected
+   * specimen to recollect), as ORM^O01 over MLLP. A member with a FHIR endpoint reads the Task
+   * (its status and statusReason) from the hub instead.
+   */
+  async deliverStatus(job: OrderStatusDeliverPayload): Promise<DeliveryOutcome> {
+    const endpoint = await this.endpointOf(job.org);
+    if (!endpoint || endpoint.kind !== 'mllp' || !endpoint.host || !endpoint.port)
+      return 'not-configured';
+    const controlId = `S${job.taskId.replace(/-/g, '').slice(0, 16)}V${job.taskVersion}`;
+    if (await this.delivered(controlId)) return 'already-delivered';
+    const task = await this.store.find<Task & { id: string }>('Task', job.taskId, fullAccess);
+    const order = await this.store.find<ServiceRequest & { id: string }>(
+      'ServiceRequest',
+      job.orderId,
+      fullAccess,
+    );
+    const patientId = parseReference(order?.subject)?.id;
+    const patient = patientId
+      ? await this.store.find<Patient & { id: string }>('Patient', patientId, fullAccess)
+      : undefined;
+    if (!task || !order || !patient)
+      throw new UnrecoverableError(
+        `order ${job.orderId}, its Task or its patient is not in the record`,
+      );
+    if (task.status !== 'on-hold' && task.status !== 'failed') return 'already-delivered';
+    const specimenId = parseReference(order.specimen?.[0])?.id;
+    const specimen = specimenId
+      ? await this.store.find<Specimen & { id: string }>('Specimen', specimenId, fullAccess)
+      : undefined;
+    const text = buildOrderStatus({
+      controlId,
+      receiver: { facility: job.org, charset: endpoint.charset },
+      patient,
+      order,
+      status: task.status,
+      reason: task.statusReason?.text ?? '',
+      accession: specimen?.accessionIdentifier?.value,
+    });
+    await this.sendOverMllp(endpoint, text, {
+      messageType: 'ORM^O01',
+      org: job.org,
+      controlId,
+      orderId: job.orderId,
+      patientId: patient.id,
+      what: `the status of order ${job.orderId}`,
+    });
+    this.logger.log({ orderId: job.orderId, org: job.org }, 'order status delivered');
+    return 'delivered';
+  }
+
+  private async endpointOf(org: string): Promise<Endpoint | undefined> {
+    const endpoints = await this.dataSource.query<Endpoint[]>(
+      `SELECT kind, host, port, charset, fhir_base_url, token_url, client_id, client_secret_env
+       FROM gateway.delivery_endpoint WHERE org_code = $1 AND active`,
+      [org],
+    );
+    return endpoints[0];
+  }
+
+  private async delivered(controlId: string): Promise<boolean> {
+    const done = await this.dataSource.query<unknown[]>(
+      `SELECT 1 FROM gateway.hl7_message WHERE direction = 'out' AND status = 'delivered' AND control_id = $1`,
+      [controlId],
+    );
+    return done.length > 0;
+  }
+
+  /**
+   * Sends one message to the member over MLLP, logged in the message log before it leaves. An
+   * unreachable member throws (BullMQ retries with backoff); an AE/AR is final (kept as failed
+   * with the member's answer).
+   */
+  private async sendOverMllp(
+    endpoint: Endpoint,
+    text: string,
+    message: {
+      messageType: string;
+      org: string;
+      controlId: string;
+      orderId: string;
+      patientId: string;
+      what: string;
+    },
+  ): Promise<void> {
+    const host = endpoint.host as string;
+    const port = endpoint.port as number;
     const { encoding } = declaredCharset(Buffer.from(text.split('\r')[0], 'latin1'));
     const raw = encode(text, encoding);
-    const peer = `${endpoint.host}:${endpoint.port}`;
+    const peer = `${host}:${port}`;
     const logged = await this.dataSource.query<Array<{ id: string }>>(
       `INSERT INTO gateway.hl7_message (direction, transport, peer, facility, message_type, control_id, charset, raw, status, order_ids, patient_id)
-       VALUES ('out', 'mllp', $1, $2, 'ORU^R01', $3, $4, $5, 'received', $6, $7) RETURNING id`,
-      [peer, job.org, controlIdFor(job), endpoint.charset, raw, [job.orderId], patient.id],
+       VALUES ('out', 'mllp', $1, $2, $3, $4, $5, $6, 'received', $7, $8) RETURNING id`,
+      [
+        peer,
+        message.org,
+        message.messageType,
+        message.controlId,
+        endpoint.charset,
+        raw,
+        [message.orderId],
+        message.patientId,
+      ],
     );
     const started = process.hrtime.bigint();
     let reply: Buffer;
     try {
-      reply = await sendOverMllp(endpoint.host, endpoint.port, raw, ACK_TIMEOUT_MS);
+      reply = await sendOverMllp(host, port, raw, ACK_TIMEOUT_MS);
     } catch (error) {
       await this.finish(logged[0].id, 'failed', null, null, (error as Error).message);
-      this.metrics.recordHl7('out', 'ORU^R01', job.org, 'unreachable', seconds(started));
+      this.metrics.recordHl7(
+        'out',
+        message.messageType,
+        message.org,
+        'unreachable',
+        seconds(started),
+      );
       throw error; // retried with backoff
     }
     const ackCode = readAckCode(reply, encoding);
-    this.metrics.recordHl7('out', 'ORU^R01', job.org, ackCode ?? 'invalid', seconds(started));
+    this.metrics.recordHl7(
+      'out',
+      message.messageType,
+      message.org,
+      ackCode ?? 'invalid',
+      seconds(started),
+    );
     if (ackCode === 'AA' || ackCode === 'CA') {
       await this.finish(logged[0].id, 'delivered', ackCode, reply, null);
-      this.logger.log({ reportId: job.reportId, org: job.org, peer }, 'report delivered');
-      return 'delivered';
+      return;
     }
     const reason = `the clinic answered ${ackCode ?? 'something that is not an ACK'}`;
     await this.finish(logged[0].id, 'failed', ackCode ?? null, reply, reason);
-    throw new UnrecoverableError(`report ${job.reportId} rejected by ${job.org}: ${reason}`);
+    throw new UnrecoverableError(`${message.what} rejected by ${message.org}: ${reason}`);
   }
 
   /** The report as a transaction Bundle to the member's FHIR server (fhir-kit-client). */

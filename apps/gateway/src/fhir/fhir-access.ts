@@ -32,6 +32,11 @@ export function assertMayCreate(principal: Principal, type: string): void {
   const clinicTypes = ['Patient', 'ServiceRequest', 'Observation', 'DiagnosticReport'];
   if (clinicTypes.includes(type) && hasAnyRole(principal, CLINIC_ROLES)) return;
   if ((type === 'Organization' || type === 'Task') && hasAnyRole(principal, ['admin'])) return;
+  if (type === 'Specimen' || type === 'Communication') {
+    throw FhirError.forbidden(
+      `${type} resources are created by the hub (specimens at order intake, communications for critical values)`,
+    );
+  }
   throw FhirError.forbidden(
     clinicTypes.includes(type)
       ? `only a member clinic can create ${type} resources`

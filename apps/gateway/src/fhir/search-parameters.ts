@@ -376,6 +376,74 @@ export const searchParameters: Record<string, SearchParamDefinition[]> = {
       extract: (r) => references(r.result as Reference[]),
     },
   ],
+  Specimen: [
+    ...common,
+    ...subjectParams(['Patient']),
+    {
+      name: 'accession',
+      type: 'token',
+      documentation: 'Accession number (the barcode on the label)',
+      extract: (r) => {
+        const accession = r.accessionIdentifier as Identifier | undefined;
+        return accession?.value ? [{ system: accession.system, value: accession.value }] : [];
+      },
+    },
+    {
+      name: 'status',
+      type: 'token',
+      documentation: 'available | unavailable | unsatisfactory | entered-in-error',
+      extract: (r) => code(r.status),
+    },
+    {
+      name: 'type',
+      type: 'token',
+      documentation: 'Specimen type',
+      extract: (r) => codings(r.type as CodeableConcept),
+    },
+    {
+      name: 'collected',
+      type: 'date',
+      documentation: 'When the specimen was collected',
+      extract: (r) =>
+        dates((r.collection as { collectedDateTime?: string } | undefined)?.collectedDateTime),
+    },
+  ],
+  Communication: [
+    ...common,
+    ...subjectParams(['Patient']),
+    {
+      name: 'status',
+      type: 'token',
+      documentation: 'in-progress (unacknowledged) | completed (acknowledged)',
+      extract: (r) => code(r.status),
+    },
+    {
+      name: 'category',
+      type: 'token',
+      documentation: 'Category (critical-value alerts: alert)',
+      extract: (r) => codings(r.category as CodeableConcept[]),
+    },
+    {
+      name: 'recipient',
+      type: 'reference',
+      targets: ['Organization'],
+      documentation: 'Who is notified',
+      extract: (r) => references(r.recipient as Reference[]),
+    },
+    {
+      name: 'about',
+      type: 'reference',
+      targets: ['Observation', 'DiagnosticReport'],
+      documentation: 'The result the communication is about',
+      extract: (r) => references(r.about as Reference[]),
+    },
+    {
+      name: 'sent',
+      type: 'date',
+      documentation: 'When it was sent',
+      extract: (r) => dates(r.sent),
+    },
+  ],
 };
 
 /** Resource types the hub stores. */

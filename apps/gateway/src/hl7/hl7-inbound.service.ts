@@ -9,7 +9,9 @@ import {
   Hl7ParseError,
   Hl7v2Message,
   UnsupportedCharsetError,
+  type OrderResponseItem,
   buildAck,
+  orderResponse,
   declaredCharset,
   decode,
   encode,
@@ -114,7 +116,10 @@ export class Hl7InboundService {
         ],
       );
       const outcome = await this.process(message, facility, messageId, context);
-      return this.finish(messageId, message, encoding, 'AA', [], outcome);
+      const response = ORDER_TYPES.has(message.messageType)
+        ? orderResponse(message.messageType, await this.answeredOrders(outcome.orderIds))
+        : undefined;
+      return this.finish(messageId, message, encoding, 'AA', [], outcome, response);
     } catch (error) {
       const refusal = toRefusal(error);
       if (!refusal) {
@@ -236,6 +241,50 @@ export class Hl7InboundService {
     return result;
   }
 
+  /**
+   * What the ORR^O02 / ORL^O22 says of each order: placer and hub numbers, what was ordered, and
+   * for lab orders the accession number the clinic prints on the specimen label.
+   */
+  private async answeredOrders(orderIds: string[]): Promise<OrderResponseItem[]> {
+    const rows = await this.dataSource.query<
+      Array<{
+        order_id: string;
+        order_number: string;
+        placer_value: string;
+        code: string;
+        code_system: string;
+        status: string;
+        accession: string | null;
+        specimen_type: string | null;
+      }>
+    >(
+      `SELECT o.order_id, o.order_number, o.placer_value, o.code, o.code_system, o.status,
+              sp.content->'accessionIdentifier'->>'value' AS accession,
+              sp.content->'type'->'coding'->0->>'code' AS specimen_type
+       FROM gateway.service_order o
+       JOIN gateway.fhir_resource sr ON sr.resource_type = 'ServiceRequest' AND sr.id = o.order_id
+       LEFT JOIN gateway.fhir_resource sp ON sp.resource_type = 'Specimen'
+         AND sp.id = split_part(sr.content->'specimen'->0->>'reference', '/', 2)
+       WHERE o.order_id = ANY($1)`,
+      [orderIds],
+    );
+    return orderIds.flatMap((id) => {
+      const row = rows.find((r) => r.order_id === id);
+      if (!row) return [];
+      return [
+        {
+          control: row.status === 'cancelled' ? ('CR' as const) : ('OK' as const),
+          placer: row.placer_value,
+          filler: row.order_number,
+          code: row.code,
+          codeSystem: row.code_system,
+          ...(row.accession ? { accession: row.accession } : {}),
+          ...(row.specimen_type ? { specimenType: row.specimen_type } : {}),
+        },
+      ];
+    });
+  }
+
   /** True when `address` is in one of the facility's allowed networks (hl7_peer). */
   private async allowedPeer(org: string, address: string | undefined): Promise<boolean> {
     if (!address) return false;
@@ -335,12 +384,14 @@ export class Hl7InboundService {
     code: 'AA' | 'AE' | 'AR',
     errors: AckError[],
     outcome?: { orderIds: string[]; patientId?: string },
+    response?: { messageType: string; segments: string[] },
   ): Promise<InboundResult> {
     const text = buildAck({
       request,
       code,
       controlId: `ACK${randomUUID().replace(/-/g, '').slice(0, 16)}`,
       errors,
+      response,
     });
     const ack = encode(text, encoding);
     await this.dataSource.query(

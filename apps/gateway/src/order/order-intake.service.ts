@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Identifier, Reference, ServiceRequest, Task } from 'fhir/r4';
+import type { Identifier, Reference, ServiceRequest, Specimen, Task } from 'fhir/r4';
+import { demoSpecimenTypes } from '@hub/consortium';
 import { type EntityManager } from 'typeorm';
 import { CentreOrderQueue, JobNames, OrderPriorities, bullPriority, jobIds } from '@hub/contracts';
 import {
@@ -25,6 +26,8 @@ import { OutboxRelayService } from './outbox-relay.service';
 export interface IntakeResult {
   serviceRequest: ServiceRequest & { id: string };
   task: Task & { id: string };
+  /** Lab orders: the specimen to collect, with the accession number for its label. */
+  specimen?: Specimen & { id: string };
   /** False when the placer number was already known: the existing order is returned. */
   created: boolean;
 }
@@ -176,6 +179,16 @@ export class OrderIntakeService {
     };
     // Owners: the ordering member and the performing centre (each sees it, nobody else).
     const owners = [org, centre.code];
+    // A lab order's specimen gets its accession number now, so the clinic can print the label.
+    const specimen = item.specimenType
+      ? await this.store.create(
+          manager,
+          await this.specimenFor(manager, item.specimenType, orderId, patientId, requesterRef),
+          owners,
+          agent,
+        )
+      : undefined;
+    if (specimen) serviceRequestContent.specimen = [{ reference: `Specimen/${specimen.id}` }];
     const serviceRequest = await this.store.create(manager, serviceRequestContent, owners, agent);
     const taskContent: Task = {
       resourceType: 'Task',
@@ -206,11 +219,41 @@ export class OrderIntakeService {
         priority,
         requesterOrgId: org,
         acceptedAt: now,
+        ...(specimen && item.specimenType
+          ? { specimen: { accession: accessionOf(specimen), type: item.specimenType } }
+          : {}),
         traceId: randomUUID(),
       },
       { jobId: jobIds.orderRoute(orderId), priority: bullPriority(priority) },
     );
-    return { serviceRequest, task, created: true };
+    return { serviceRequest, task, specimen, created: true };
+  }
+
+  /** The Specimen a lab order needs, with a new accession number (`L` + yyMMdd + sequence). */
+  private async specimenFor(
+    manager: EntityManager,
+    type: string,
+    orderId: string,
+    patientId: string,
+    requester: Reference,
+  ): Promise<Specimen> {
+    const rows = await manager.query<Array<{ n: string }>>(
+      `SELECT nextval('gateway.specimen_accession_seq')::text AS n`,
+    );
+    const accession = `L${new Date().toISOString().slice(2, 10).replace(/-/g, '')}${rows[0].n.padStart(6, '0')}`;
+    const definition = demoSpecimenTypes.find((t) => t.code === type);
+    return {
+      resourceType: 'Specimen',
+      id: randomUUID(),
+      accessionIdentifier: { system: Systems.HubSpecimen, value: accession },
+      type: {
+        coding: [{ system: Systems.HubSpecimenType, code: type, display: definition?.display }],
+        text: definition ? `${definition.displayZh} ${definition.display}` : type,
+      },
+      subject: { reference: `Patient/${patientId}` },
+      request: [{ reference: `ServiceRequest/${orderId}` }],
+      note: [{ text: `待采集 Awaiting collection at ${requester.display ?? 'the clinic'}` }],
+    };
   }
 
   private async findByPlacer(
@@ -238,7 +281,11 @@ export class OrderIntakeService {
     );
     if (!serviceRequest || !task)
       throw new Error(`order ${rows[0].order_id} is missing its FHIR resources`);
-    return { serviceRequest, task, created: false };
+    const specimenId = serviceRequest.specimen?.[0]?.reference?.replace(/^Specimen\//, '');
+    const specimen = specimenId
+      ? await this.store.find<Specimen & { id: string }>('Specimen', specimenId, scope, manager)
+      : undefined;
+    return { serviceRequest, task, specimen: specimen ?? undefined, created: false };
   }
 
   private async resolveSubject(
@@ -342,4 +389,11 @@ function checkRequester(
       `${path}.requester must be your own organisation (Organization/${org.resourceId})`,
     );
   }
+}
+
+/** The accession number of a Specimen the hub created. */
+export function accessionOf(specimen: Specimen): string {
+  const value = specimen.accessionIdentifier?.value;
+  if (!value) throw new Error(`Specimen/${specimen.id ?? '?'} has no accession number`);
+  return value;
 }

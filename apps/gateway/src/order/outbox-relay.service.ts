@@ -33,6 +33,11 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
         attempts: DELIVERY_ATTEMPTS,
         backoff: { type: 'custom' },
       }),
+      // Critical-value escalations are delayed jobs; a failed one retries (rethrown by the worker).
+      createQueue(Queues.HubCriticalValues, config.REDIS_URL, config.REDIS_PREFIX, {
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000 },
+      }),
     ];
     this.relay = OutboxRelay.forQueues(dataSource, this.queues, config.OUTBOX_POLL_MS, (message) =>
       this.logger.error(message),

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { type Request } from 'express';
 import { agentFor } from '../audit/accessor';
 import { RequireRoles } from '../auth/auth.guard';
@@ -7,17 +7,37 @@ import { type Principal } from '../auth/principal';
 import { LabResultService } from './lab-result.service';
 
 /**
- * `POST /api/lab/results`: analyser middleware (or a lab technician) posts the results of one order
- * as JSON; the answer is what the lab stored, or an OperationOutcome.
+ * Lab results and their verification, JSON over HTTP:
+ * - `POST /api/lab/results`: analyser middleware (or a technician) posts one order's results (with
+ *   `correction: { reason }` to correct them); the answer is the version the lab stored and its flags;
+ * - `GET /api/lab/verifications`: the worklist of versions waiting for a lab physician;
+ * - `POST /api/lab/reports/{orderId}/verification`: a lab physician verifies (审核) and releases.
  */
 @Controller('api/lab')
-@RequireRoles('lab-tech', 'lab-doctor')
 export class LabResultController {
   constructor(private readonly results: LabResultService) {}
 
   @Post('results')
   @HttpCode(201)
+  @RequireRoles('lab-tech', 'lab-doctor')
   submit(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: Request) {
     return this.results.submit(body, agentFor(principal, request));
+  }
+
+  @Get('verifications')
+  @RequireRoles('lab-tech', 'lab-doctor')
+  pending(@Query('limit') limit?: string) {
+    return this.results.pending(limit === undefined ? undefined : Number(limit));
+  }
+
+  @Post('reports/:orderId/verification')
+  @HttpCode(200)
+  @RequireRoles('lab-doctor')
+  verify(
+    @Param('orderId') orderId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+  ) {
+    return this.results.verify(orderId, agentFor(principal, request));
   }
 }

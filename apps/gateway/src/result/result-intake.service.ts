@@ -15,6 +15,15 @@ import { fullAccess } from '../fhir/access-scope';
 import { systemAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
+import { CriticalValueService } from '../critical-value/critical-value.service';
+
+/** Extension on a stored DiagnosticReport: the centre's report version it holds. */
+export const REPORT_VERSION_URL = 'urn:hub:extension:report-version';
+
+/** The centre's version a stored DiagnosticReport holds (1 when it predates versions). */
+export function reportVersionOf(report: DiagnosticReport): number {
+  return report.extension?.find((e) => e.url === REPORT_VERSION_URL)?.valueInteger ?? 1;
+}
 
 /** Order of Task states; a centre's event never moves a Task backwards. */
 const TASK_PROGRESS: Record<string, number> = {
@@ -23,7 +32,8 @@ const TASK_PROGRESS: Record<string, number> = {
   received: 2,
   accepted: 3,
   'in-progress': 4,
-  'on-hold': 4,
+  // A rejected specimen holds the order even after results were started.
+  'on-hold': 5,
   completed: 9,
   failed: 9,
   cancelled: 9,
@@ -44,6 +54,7 @@ export class ResultIntakeService {
     private readonly store: FhirStore,
     private readonly centres: CentreClient,
     private readonly relay: OutboxRelayService,
+    private readonly criticalValues: CriticalValueService,
   ) {}
 
   /** Applies a centre's Task status change unless the Task is already there or further on. */
@@ -51,6 +62,7 @@ export class ResultIntakeService {
     // A final report completes the Task when it is stored (see storeReport), so that a clinic
     // never sees a completed Task without its report.
     if (event.status === 'completed') return;
+    let notify = false;
     await this.store.transaction(async (manager) => {
       const task = await this.store.lockForUpdate<Task & StoredResource>(
         manager,
@@ -59,32 +71,68 @@ export class ResultIntakeService {
       );
       if (!task) throw new Error(`Task/${event.taskId} for order ${event.orderId} is not known`);
       if ((TASK_PROGRESS[task.status] ?? 0) >= (TASK_PROGRESS[event.status] ?? 0)) return;
-      await this.store.update(
+      const stored = await this.store.update(
         manager,
-        { ...task, status: event.status, lastModified: event.at },
+        {
+          ...task,
+          status: event.status,
+          lastModified: event.at,
+          ...(event.reason ? { statusReason: { text: event.reason } } : {}),
+        },
         [],
         systemAgent(`${event.centre}-center`, event.centre.toUpperCase()),
       );
-      await manager.query(
-        `UPDATE gateway.service_order SET status = $2, updated_at = now() WHERE order_id = $1`,
+      // UPDATE … RETURNING answers [rows, count] through TypeORM.
+      const updated = await manager.query<[Array<{ requester_org: string }>, number]>(
+        `UPDATE gateway.service_order SET status = $2, updated_at = now() WHERE order_id = $1 RETURNING requester_org`,
         [event.orderId, event.status],
       );
+      // A held or failed order needs the clinic to act (recollect): tell its system too.
+      const org = updated[0]?.[0]?.requester_org;
+      if (org && (event.status === 'on-hold' || event.status === 'failed')) {
+        const taskVersion = stored.meta?.versionId ?? '1';
+        await enqueueInOutbox(
+          manager,
+          Queues.HubDeliveries,
+          JobNames.OrderStatusDeliver,
+          {
+            orderId: event.orderId,
+            taskId: event.taskId,
+            org,
+            taskVersion,
+            traceId: event.traceId,
+          },
+          { jobId: jobIds.orderStatusDeliver(event.taskId, taskVersion) },
+        );
+        notify = true;
+      }
     });
+    if (notify) this.relay.kick();
   }
 
   /**
-   * Fetches a final report from its centre and stores it: the Observations and the
-   * DiagnosticReport (with the order's patient as subject), the Task completed with the report as
-   * output, and the ServiceRequest completed. All in one transaction.
+   * Fetches a released report version from its centre and stores it. The first version creates the
+   * Observations and the DiagnosticReport (with the order's patient as subject), completes the Task
+   * with the report as output and the ServiceRequest; a later version (an amendment) updates the
+   * same resources, so their history keeps every version. Either way the version is queued for
+   * delivery to the clinic, and its critical findings start the critical-value loop, in the same
+   * transaction. A version already stored changes nothing.
    */
   async storeReport(event: ReportSubmitPayload): Promise<void> {
-    const existing = await this.store.find('DiagnosticReport', event.reportId, fullAccess);
-    if (existing) return;
-    const reply = await this.centres.getReport(event.centre, event.reportId);
+    const version = event.version ?? 1;
+    if (await this.storedVersion(event.reportId, version)) return;
+    const reply = await this.centres.getReport(event.centre, event.reportId, version);
     if (!reply)
-      throw new Error(`the ${event.centre} centre does not know report ${event.reportId}`);
+      throw new Error(
+        `the ${event.centre} centre does not know version ${version} of report ${event.reportId}`,
+      );
     await this.store.transaction(async (manager) => {
-      if (await this.store.lockForUpdate(manager, 'DiagnosticReport', event.reportId)) return;
+      const existing = await this.store.lockForUpdate<DiagnosticReport & StoredResource>(
+        manager,
+        'DiagnosticReport',
+        event.reportId,
+      );
+      if (existing && reportVersionOf(existing) >= version) return;
       const order = await this.store.lockForUpdate<ServiceRequest & StoredResource>(
         manager,
         'ServiceRequest',
@@ -103,72 +151,130 @@ export class ResultIntakeService {
       for (const entry of reply.observations)
         idFor.set(entry.fullUrl, entry.fullUrl.replace(/^urn:uuid:/, ''));
       for (const entry of reply.observations) {
-        const observation = entry.resource as unknown as Observation;
-        await this.store.create(
-          manager,
-          { ...observation, id: idFor.get(entry.fullUrl), subject },
-          owners,
-          agent,
-        );
+        const observation = {
+          ...(entry.resource as unknown as Observation),
+          id: idFor.get(entry.fullUrl),
+          subject,
+        };
+        const previous = existing
+          ? await this.store.lockForUpdate<Observation & StoredResource>(
+              manager,
+              'Observation',
+              observation.id ?? '',
+            )
+          : null;
+        if (previous)
+          await this.store.update(
+            manager,
+            { ...observation, meta: previous.meta, id: previous.id },
+            [],
+            agent,
+          );
+        else await this.store.create(manager, observation, owners, agent);
       }
       const report = reply.diagnosticReport as unknown as DiagnosticReport;
-      const stored = await this.store.create(
-        manager,
-        {
-          ...report,
-          id: event.reportId,
-          subject,
-          basedOn: [{ reference: `ServiceRequest/${event.orderId}` }],
-          result: (report.result ?? []).map((ref) => ({
-            ...ref,
-            reference: `Observation/${idFor.get(ref.reference ?? '') ?? ref.reference}`,
-          })),
-        },
-        owners,
-        agent,
-      );
-      const now = new Date().toISOString();
-      await this.store.update(
-        manager,
-        {
-          ...task,
-          status: 'completed',
-          lastModified: now,
-          output: [
-            ...(task.output ?? []),
-            {
-              type: { text: 'DiagnosticReport' },
-              valueReference: { reference: `DiagnosticReport/${stored.id}` },
-            },
-          ],
-        },
-        [],
-        agent,
-      );
-      await this.store.update(manager, { ...order, status: 'completed' }, [], agent);
+      const content: DiagnosticReport = {
+        ...report,
+        id: event.reportId,
+        subject,
+        basedOn: [{ reference: `ServiceRequest/${event.orderId}` }],
+        result: (report.result ?? []).map((ref) => ({
+          ...ref,
+          reference: `Observation/${idFor.get(ref.reference ?? '') ?? ref.reference}`,
+        })),
+        extension: [
+          ...(report.extension ?? []).filter((e) => e.url !== REPORT_VERSION_URL),
+          { url: REPORT_VERSION_URL, valueInteger: version },
+        ],
+      };
+      const stored = existing
+        ? await this.store.update(
+            manager,
+            { ...content, meta: existing.meta, id: existing.id },
+            [],
+            agent,
+          )
+        : await this.store.create(manager, content, owners, agent);
+      if (!existing) {
+        const now = new Date().toISOString();
+        await this.store.update(
+          manager,
+          {
+            ...task,
+            status: 'completed',
+            lastModified: now,
+            output: [
+              ...(task.output ?? []),
+              {
+                type: { text: 'DiagnosticReport' },
+                valueReference: { reference: `DiagnosticReport/${stored.id}` },
+              },
+            ],
+          },
+          [],
+          agent,
+        );
+        await this.store.update(manager, { ...order, status: 'completed' }, [], agent);
+      }
       // UPDATE … RETURNING answers [rows, count] through TypeORM.
       const requester = await manager.query<[Array<{ requester_org: string }>, number]>(
         `UPDATE gateway.service_order SET status = 'completed', updated_at = now() WHERE order_id = $1 RETURNING requester_org`,
         [event.orderId],
       );
-      // Back to the clinic's own system, if it has one (the delivery decides).
       const org = requester[0]?.[0]?.requester_org;
+      if (org && reply.critical?.findings.length) {
+        await this.criticalValues.raise(manager, {
+          centre: event.centre,
+          orderId: event.orderId,
+          reportId: stored.id,
+          reportVersion: version,
+          requesterOrg: org,
+          owners,
+          subject: subject ?? {},
+          findings: reply.critical.findings.map((finding) => ({
+            ...finding,
+            observationId: finding.observationFullUrl
+              ? idFor.get(finding.observationFullUrl)
+              : undefined,
+          })),
+          reportedBy: reply.critical.reportedBy,
+          reportedAt: reply.critical.reportedAt,
+          traceId: event.traceId,
+        });
+      }
+      // Back to the clinic's own system, if it has one (the delivery decides).
       if (org) {
-        const version = stored.meta?.versionId ?? '1';
+        const storedVersion = stored.meta?.versionId ?? '1';
         await enqueueInOutbox(
           manager,
           Queues.HubDeliveries,
           JobNames.ReportDeliver,
-          { reportId: stored.id, orderId: event.orderId, org, version, traceId: event.traceId },
-          { jobId: jobIds.reportDeliver(stored.id, version) },
+          {
+            reportId: stored.id,
+            orderId: event.orderId,
+            org,
+            version: storedVersion,
+            traceId: event.traceId,
+          },
+          { jobId: jobIds.reportDeliver(stored.id, storedVersion) },
         );
       }
     });
     this.relay.kick();
     this.logger.log(
-      { orderId: event.orderId, reportId: event.reportId, centre: event.centre },
-      'report stored',
+      { orderId: event.orderId, reportId: event.reportId, version, centre: event.centre },
+      version > 1 ? 'amended report stored' : 'report stored',
     );
+  }
+
+  /** True when this version (or a later one) of the report is already in the record. */
+  private async storedVersion(reportId: string, version: number): Promise<boolean> {
+    const existing = await this.store.find<DiagnosticReport & StoredResource>(
+      'DiagnosticReport',
+      reportId,
+      fullAccess,
+    );
+    return existing !== undefined && existing !== null && reportVersionOf(existing) >= version;
   }
 
   /** The results belong to whoever owns the order: the ordering member and the performing centre. */

@@ -25,28 +25,31 @@ export class ResultProcessor implements OnApplicationBootstrap, OnModuleDestroy 
   onApplicationBootstrap(): void {
     const { REDIS_URL, REDIS_PREFIX } = this.config;
     this.workers = [
-      createWorker(Queues.HubTaskEvents, REDIS_URL, REDIS_PREFIX, async (job) => {
-        if (job.name !== JobNames.TaskUpdate)
-          throw new Error(`unexpected job ${String(job.name)} on ${Queues.HubTaskEvents}`);
-        await this.results.applyTaskUpdate(job.data);
-      }),
-      createWorker(Queues.HubResults, REDIS_URL, REDIS_PREFIX, async (job) => {
-        if (job.name !== JobNames.ReportSubmit)
-          throw new Error(`unexpected job ${String(job.name)} on ${Queues.HubResults}`);
-        await this.results.storeReport(job.data);
-      }),
+      createWorker(
+        Queues.HubTaskEvents,
+        REDIS_URL,
+        REDIS_PREFIX,
+        async (job) => {
+          if (job.name !== JobNames.TaskUpdate)
+            throw new Error(`unexpected job ${String(job.name)} on ${Queues.HubTaskEvents}`);
+          await this.results.applyTaskUpdate(job.data);
+        },
+        {},
+        this.logger,
+      ),
+      createWorker(
+        Queues.HubResults,
+        REDIS_URL,
+        REDIS_PREFIX,
+        async (job) => {
+          if (job.name !== JobNames.ReportSubmit)
+            throw new Error(`unexpected job ${String(job.name)} on ${Queues.HubResults}`);
+          await this.results.storeReport(job.data);
+        },
+        {},
+        this.logger,
+      ),
     ];
-    for (const worker of this.workers) {
-      worker.on('failed', (job, error) =>
-        this.logger.warn(
-          { queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, error: error.message },
-          'job failed',
-        ),
-      );
-      worker.on('error', (error) =>
-        this.logger.error({ queue: worker.name, error: error.message }, 'worker error'),
-      );
-    }
   }
 
   async onModuleDestroy(): Promise<void> {

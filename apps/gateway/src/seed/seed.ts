@@ -2,6 +2,7 @@ import type { Organization } from 'fhir/r4';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { type DemoOrganization, demoCatalogue, demoOrganizations } from '@hub/consortium';
 import { Systems } from '@hub/fhir';
+import { criticalContactsOf, criticalContactsToFhir } from '@hub/critical-value';
 import { hashSecret } from '../auth/password';
 import { type Role } from '../auth/principal';
 
@@ -34,6 +35,12 @@ export const demoUsers: Array<{
   { username: 'cardiologist', name: '李心电 (cardiologist)', org: 'ECG', roles: ['cardiologist'] },
   { username: 'labtech', name: '赵检验 (lab technician)', org: 'LAB', roles: ['lab-tech'] },
   { username: 'labdoc', name: '钱检验医师 (lab physician)', org: 'LAB', roles: ['lab-doctor'] },
+  {
+    username: 'labchief',
+    name: '孙检验主任 (lab director)',
+    org: 'LAB',
+    roles: ['lab-doctor'],
+  },
   {
     username: 'pathologist',
     name: '孙病理 (pathologist)',
@@ -71,8 +78,9 @@ export async function seedDemo(
     for (const org of demoOrganizations) await seedOrganization(manager, org);
     for (const item of demoCatalogue) {
       await manager.query(
-        `INSERT INTO gateway.catalogue_item (system, code, display, display_zh, centre, price, turnaround_minutes, members)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        `INSERT INTO gateway.catalogue_item (system, code, display, display_zh, centre, price, turnaround_minutes, members, specimen_type)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (system, code) DO UPDATE SET specimen_type = COALESCE(gateway.catalogue_item.specimen_type, EXCLUDED.specimen_type)`,
         [
           item.system,
           item.code,
@@ -82,6 +90,7 @@ export async function seedDemo(
           item.price,
           JSON.stringify(item.turnaroundMinutes),
           item.members ? JSON.stringify(item.members) : null,
+          item.specimenType ?? null,
         ],
       );
     }
@@ -127,7 +136,11 @@ async function seedOrganization(manager: EntityManager, org: DemoOrganization): 
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING code`,
     [org.code, id, org.name, org.nameEn, org.kind, org.partOf ?? null, org.centre ?? null],
   );
-  if (inserted.length === 0) return;
+  if (inserted.length === 0) {
+    await backfillCriticalContacts(manager, org);
+    return;
+  }
+  const contact = demoCriticalContacts(org);
   const resource: Organization = {
     resourceType: 'Organization',
     id,
@@ -137,6 +150,7 @@ async function seedOrganization(manager: EntityManager, org: DemoOrganization): 
     type: [{ coding: [{ system: 'urn:hub:organization-kind', code: org.kind }] }],
     name: org.name,
     alias: [org.nameEn],
+    ...(contact.length ? { contact } : {}),
     ...(org.partOf
       ? { partOf: { reference: `Organization/${organizationResourceId(org.partOf)}` } }
       : {}),
@@ -165,4 +179,52 @@ async function seedOrganization(manager: EntityManager, org: DemoOrganization): 
       [id, organizationResourceId(org.partOf)],
     );
   }
+}
+
+/** A demo organisation's critical-value contacts: a centre's primary contact is its supervisor. */
+function demoCriticalContacts(org: DemoOrganization) {
+  const contacts = org.criticalContacts;
+  if (!contacts) return [];
+  return criticalContactsToFhir(
+    org.centre
+      ? { supervisor: contacts.primary }
+      : { primary: contacts.primary, backup: contacts.backup },
+  );
+}
+
+/**
+ * Adds the demo critical-value contacts to an Organization seeded before they existed, as a new
+ * version. An Organization that already has critical-value contacts is left alone.
+ */
+async function backfillCriticalContacts(
+  manager: EntityManager,
+  org: DemoOrganization,
+): Promise<void> {
+  const contact = demoCriticalContacts(org);
+  if (!contact.length) return;
+  const id = organizationResourceId(org.code);
+  const rows = await manager.query<Array<{ content: Organization; version_id: number }>>(
+    `SELECT content, version_id FROM gateway.fhir_resource WHERE resource_type = 'Organization' AND id = $1 FOR UPDATE`,
+    [id],
+  );
+  const current = rows[0];
+  if (!current || Object.keys(criticalContactsOf(current.content)).length) return;
+  const version = current.version_id + 1;
+  const resource: Organization = {
+    ...current.content,
+    meta: {
+      ...current.content.meta,
+      versionId: String(version),
+      lastUpdated: new Date().toISOString(),
+    },
+    contact: [...(current.content.contact ?? []), ...contact],
+  };
+  await manager.query(
+    `UPDATE gateway.fhir_resource SET version_id = $2, last_updated = now(), content = $3 WHERE resource_type = 'Organization' AND id = $1`,
+    [id, version, JSON.stringify(resource)],
+  );
+  await manager.query(
+    `INSERT INTO gateway.fhir_resource_history (resource_type, id, version_id, last_updated, content) VALUES ('Organization', $1, $2, now(), $3)`,
+    [id, version, JSON.stringify(resource)],
+  );
 }

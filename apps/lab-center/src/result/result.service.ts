@@ -1,54 +1,61 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DiagnosticReport, Observation, Quantity, Reference } from 'fhir/r4';
-import { type DataSource } from 'typeorm';
+import { type Reference } from 'fhir/r4';
+import { type DataSource, type EntityManager } from 'typeorm';
 import {
   JobNames,
+  type PendingVerification,
   Queues,
   type ReportGetReply,
+  type ReportVerifyReply,
+  type ReportVerifyRequest,
   type ResultSubmitReply,
   type ResultSubmitRequest,
+  type VerificationListRequest,
   jobIds,
 } from '@hub/contracts';
 import {
   type AnalyteDefinition,
   type CatalogueItem,
   demoAnalytes,
+  demoAutoverificationRules,
   demoCatalogue,
   demoOrganizations,
-  interpret,
 } from '@hub/consortium';
-import { CentreOrder, CentreOutboxService } from '@hub/centre';
+import {
+  CentreOrder,
+  CentreOutboxService,
+  type OutboxEnqueue,
+  enqueueTaskUpdate,
+} from '@hub/centre';
 import { Systems } from '@hub/fhir';
+import { Specimen } from '../specimen/specimen.entity';
+import { REJECTION_TEXT } from '../specimen/specimen.rules';
+import { buildLabReport, criticalFindings, releaseContent } from './lab-report.builder';
 import { LabReport } from './result.entity';
-
-/** Why results were refused: the status the gateway answers with and the field at fault. */
-export type ResultRejection = Extract<ResultSubmitReply, { ok: false }>;
-
-/** A submitted result that passed the checks, with the analyte it measures. */
-export interface CheckedResult {
-  analyte: AnalyteDefinition;
-  value: number;
-  effectiveDateTime?: string;
-}
-
-/** The Observations and final DiagnosticReport made from an order's results. */
-export interface BuiltReport {
-  reportId: string;
-  diagnosticReport: DiagnosticReport;
-  observations: Array<{ fullUrl: string; resource: Observation }>;
-}
+import {
+  type CheckedResult,
+  type FlaggedResult,
+  type PreviousValue,
+  autoverifiable,
+  deltaExceeded,
+  interpretValue,
+  patientFacts,
+  reject,
+  validateResults,
+} from './result-rules';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-const INTERPRETATION_DISPLAY = { H: 'High', L: 'Low', N: 'Normal' } as const;
+const PRIORITY_ORDER = `CASE o.priority WHEN 'stat' THEN 1 WHEN 'asap' THEN 2 WHEN 'urgent' THEN 3 ELSE 4 END`;
 
 /**
- * Results for an order become its final report. They are checked against the ordered catalogue
- * item and the lab's analytes; the report is stored, the order marked completed and `TaskUpdate
- * completed` and `ReportSubmit` queued for the hub, in one transaction. Results for an order that
- * has its report answer with that report and change nothing.
+ * Results and their release (检验结果与审核). Results from an analyser or a technician become a
+ * preliminary report version with flags computed here (reference range by sex and age, critical
+ * limits, delta check). A version is released `final` (or `amended` for a correction) when a lab
+ * physician other than whoever entered it verifies it, or at once when an autoverification rule
+ * passes it. Release queues the report for the hub, which stores it, delivers it and starts the
+ * critical-value loop for any LL/HH finding.
  */
 @Injectable()
 export class LabResultService {
@@ -60,6 +67,7 @@ export class LabResultService {
   private readonly analytes = new Map<string, AnalyteDefinition>(
     demoAnalytes.map((analyte) => [analyte.code, analyte]),
   );
+  private readonly rules = demoAutoverificationRules;
   private readonly labOrganization = labOrganizationReference();
 
   constructor(
@@ -67,294 +75,451 @@ export class LabResultService {
     private readonly outbox: CentreOutboxService,
   ) {}
 
-  /** Stores the final report for an order's results; a bad request is answered, never thrown. */
+  /**
+   * Stores results as a preliminary version and releases it when autoverification passes. Results
+   * for an order that already has a report answer with it and change nothing, unless they are a
+   * correction (which replaces a pending version or starts an amended one). Bad requests are
+   * answered, never thrown.
+   */
   async submit(request: ResultSubmitRequest): Promise<ResultSubmitReply> {
     // The request crossed a process boundary: check what its type only promises.
-    const {
-      orderId,
-      performer,
-      results,
-      traceId: givenTraceId,
-    } = (request ?? {}) as Partial<ResultSubmitRequest>;
+    const { orderId, performer, results, source, patient, correction } = (request ??
+      {}) as Partial<ResultSubmitRequest>;
     if (typeof orderId !== 'string' || orderId === '')
       return reject(400, 'orderId is required: the id of the ServiceRequest', 'orderId');
     if (typeof performer !== 'string' || performer === '')
+      return reject(400, 'performer is required: who performed the results', 'performer');
+    if (!source || (source.kind !== 'analyser' && source.kind !== 'person') || !source.id)
       return reject(
         400,
-        'performer is required: who performed or verified the results',
-        'performer',
+        'source is required: the analyser or person the results come from',
+        'source',
       );
-    const traceId = typeof givenTraceId === 'string' ? givenTraceId : randomUUID();
-    const issued = new Date();
+    if (typeof patient?.id !== 'string' || patient.id === '')
+      return reject(400, 'patient.id is required for delta checks', 'patient');
+    if (
+      correction !== undefined &&
+      (typeof correction?.reason !== 'string' || !correction.reason.trim())
+    )
+      return reject(
+        400,
+        'correction.reason is required: why the results are corrected',
+        'correction.reason',
+      );
+    const traceId = typeof request.traceId === 'string' ? request.traceId : randomUUID();
+    const entered = new Date();
+
     const reply = await this.outbox.transaction(
       async (manager, enqueue): Promise<ResultSubmitReply> => {
-        // Locked so that two submissions for one order run one after the other: the second finds
-        // the first one's report.
+        // Locked so that two submissions for one order run one after the other.
         const order = await manager.findOne(CentreOrder, {
           where: { orderId },
           lock: { mode: 'pessimistic_write' },
         });
         if (!order)
           return reject(404, `order ${orderId} has not been received by the lab`, 'orderId');
-        if (order.status === 'cancelled') {
-          return {
-            ok: false,
-            status: 409,
-            diagnostics: `order ${orderId} was cancelled by the clinic`,
-            expression: ['orderId'],
-          };
+        if (order.status === 'cancelled')
+          return reject(409, `order ${orderId} was cancelled by the clinic`, 'orderId');
+        const specimen = await this.rejectedSpecimen(manager, orderId);
+        if (specimen) {
+          return reject(
+            409,
+            `specimen ${specimen.accession} of order ${orderId} was rejected (${REJECTION_TEXT[specimen.rejectionReason ?? 'unlabelled']}): results need a new specimen`,
+            'orderId',
+          );
         }
-        const existing = await manager.findOneBy(LabReport, { orderId });
-        if (existing) {
-          return {
-            ok: true,
-            duplicate: true,
-            reportId: existing.reportId,
-            orderId,
-            observationCount: existing.observations.length,
-          };
-        }
+        const latest = await this.latestVersion(manager, orderId);
+        if (latest && !correction) return answer(latest, true);
+        if (!latest && correction)
+          return reject(409, `order ${orderId} has no results to correct`, 'correction');
+
         const item = this.items.get(order.code);
-        if (!item) {
-          return {
-            ok: false,
-            status: 409,
-            diagnostics: `order ${orderId} is for ${order.code}, which the lab does not report`,
-          };
-        }
+        if (!item)
+          return reject(
+            409,
+            `order ${orderId} is for ${order.code}, which the lab does not report`,
+          );
         const checked = validateResults(results, item, this.analytes);
         if (!checked.ok) return checked;
+        // A correction of some analytes of a panel keeps the others as they were.
+        const submitted = latest
+          ? [...checked.results, ...this.carriedOver(latest, checked.results)]
+          : checked.results;
 
-        const report = buildLabReport({
+        const flagged = await this.flag(manager, submitted, patient, orderId, entered);
+        const replacing = latest?.status === 'preliminary' ? latest : undefined;
+        const reportId = latest?.reportId ?? randomUUID();
+        const version = replacing ? replacing.version : (latest?.version ?? 0) + 1;
+        const previousUrls = latest
+          ? new Map(
+              latest.observations.map((o) => [o.resource.code.coding?.[0]?.code ?? '', o.fullUrl]),
+            )
+          : undefined;
+        const content = buildLabReport({
           orderId,
           item,
-          results: checked.results,
+          results: flagged,
           performer: this.labOrganization,
-          issued,
+          entered,
+          previousUrls,
         });
-        await manager.insert(LabReport, {
-          reportId: report.reportId,
+        const row: LabReport = Object.assign(new LabReport(), {
+          reportId,
+          version,
           orderId,
-          status: 'final',
-          issuedAt: issued,
+          status: 'preliminary',
+          patientId: patient.id,
           performer,
-          diagnosticReport: report.diagnosticReport,
-          observations: report.observations,
+          enteredAt: entered,
+          sourceKind: source.kind,
+          sourceId: source.id,
+          issuedAt: null,
+          verifiedBy: null,
+          verification: null,
+          correctionReason: correction?.reason.trim() ?? null,
+          flags: flagged.map(flagsOf),
+          critical: null,
+          diagnosticReport: content.diagnosticReport,
+          observations: content.observations,
         });
-        await manager.update(CentreOrder, { orderId }, { status: 'completed', updatedAt: issued });
-        await enqueue(
-          Queues.HubTaskEvents,
-          JobNames.TaskUpdate,
-          {
-            orderId,
-            taskId: order.taskId,
-            centre: 'lab',
-            status: 'completed',
-            at: issued.toISOString(),
-            traceId,
-          },
-          { jobId: jobIds.taskUpdate(order.taskId, 'completed') },
-        );
-        await enqueue(
-          Queues.HubResults,
-          JobNames.ReportSubmit,
-          {
-            reportId: report.reportId,
-            orderId,
-            taskId: order.taskId,
-            centre: 'lab',
-            traceId,
-          },
-          { jobId: jobIds.reportSubmit(report.reportId) },
-        );
-        return {
-          ok: true,
-          duplicate: false,
-          reportId: report.reportId,
-          orderId,
-          observationCount: report.observations.length,
-        };
+        if (replacing)
+          await manager.query(
+            `DELETE FROM lab.analyte_result WHERE report_id = $1 AND version = $2`,
+            [reportId, version],
+          );
+        await manager.save(row);
+        for (const [i, result] of flagged.entries()) {
+          await manager.query(
+            `INSERT INTO lab.analyte_result (report_id, version, order_id, patient_id, code, value, effective_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [
+              reportId,
+              version,
+              orderId,
+              patient.id,
+              result.analyte.code,
+              result.value,
+              content.observations[i].resource.effectiveDateTime,
+            ],
+          );
+        }
+        if (order.status === 'accepted') {
+          await manager.update(
+            CentreOrder,
+            { orderId },
+            { status: 'in-progress', updatedAt: entered },
+          );
+          await enqueueTaskUpdate(enqueue, order, 'lab', 'in-progress', traceId, { at: entered });
+        }
+        if (!correction && autoverifiable(source, flagged, this.rules)) {
+          await this.release(manager, enqueue, order, row, 'autoverification', 'rule', traceId);
+        }
+        return answer(row, false);
       },
     );
-    if (reply.ok) {
+    if (reply.ok && !reply.duplicate)
       this.logger.log(
-        { orderId, reportId: reply.reportId, traceId },
-        reply.duplicate ? 'report already issued' : 'report issued',
+        {
+          orderId,
+          reportId: reply.reportId,
+          version: reply.version,
+          status: reply.status,
+          traceId,
+        },
+        reply.status === 'preliminary' ? 'results waiting for verification' : 'report released',
       );
-    }
     return reply;
   }
 
-  /** A stored report's FHIR content, or null when the lab does not know it. */
-  async get(reportId: unknown): Promise<ReportGetReply | null> {
+  /**
+   * A lab physician verifies (审核) an order's pending version: it is released `final` (or
+   * `amended`). Whoever entered the results cannot verify them.
+   */
+  async verify(request: ReportVerifyRequest): Promise<ReportVerifyReply> {
+    const { orderId, verifier } = (request ?? {}) as Partial<ReportVerifyRequest>;
+    if (typeof orderId !== 'string' || orderId === '')
+      return reject(400, 'orderId is required', 'orderId');
+    if (typeof verifier !== 'string' || verifier === '')
+      return reject(400, 'verifier is required', 'verifier');
+    const traceId = typeof request.traceId === 'string' ? request.traceId : randomUUID();
+    const reply = await this.outbox.transaction(
+      async (manager, enqueue): Promise<ReportVerifyReply> => {
+        const order = await manager.findOne(CentreOrder, {
+          where: { orderId },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!order)
+          return reject(404, `order ${orderId} has not been received by the lab`, 'orderId');
+        if (order.status === 'cancelled')
+          return reject(409, `order ${orderId} was cancelled by the clinic`, 'orderId');
+        const rejected = await this.rejectedSpecimen(manager, orderId);
+        if (rejected || order.status === 'on-hold')
+          return reject(
+            409,
+            `order ${orderId} is on hold${rejected ? `: specimen ${rejected.accession} was rejected (${REJECTION_TEXT[rejected.rejectionReason ?? 'unlabelled']})` : ''}; its results cannot be released`,
+            'orderId',
+          );
+        const latest = await this.latestVersion(manager, orderId);
+        if (!latest) return reject(404, `order ${orderId} has no results to verify`, 'orderId');
+        if (latest.status !== 'preliminary') {
+          return reject(
+            409,
+            `version ${latest.version} of the report of order ${orderId} was already released (${latest.status}) by ${latest.verification === 'rule' ? 'an autoverification rule' : latest.verifiedBy} at ${latest.issuedAt?.toISOString()}`,
+            'orderId',
+          );
+        }
+        if (latest.performer === verifier) {
+          return reject(
+            403,
+            `${verifier} entered these results and cannot verify them: a second lab physician must (双人审核)`,
+            'verifier',
+          );
+        }
+        await this.release(manager, enqueue, order, latest, verifier, 'person', traceId);
+        return {
+          ok: true,
+          reportId: latest.reportId,
+          orderId,
+          version: latest.version,
+          status: latest.version === 1 ? 'final' : 'amended',
+          critical: latest.critical?.findings.length ?? 0,
+        };
+      },
+    );
+    if (reply.ok)
+      this.logger.log(
+        {
+          orderId,
+          reportId: reply.reportId,
+          version: reply.version,
+          critical: reply.critical,
+          traceId,
+        },
+        'report verified and released',
+      );
+    return reply;
+  }
+
+  /** Versions waiting for verification, most urgent and oldest first. */
+  async pending(request: VerificationListRequest | undefined): Promise<PendingVerification[]> {
+    const limit = Math.min(Math.max(Number(request?.limit) || 100, 1), 500);
+    const rows = await this.dataSource.query<
+      Array<{
+        order_id: string;
+        report_id: string;
+        version: number;
+        code: string;
+        priority: string;
+        performer: string;
+        entered_at: Date;
+        flags: PendingVerification['flags'];
+        correction_reason: string | null;
+      }>
+    >(
+      `SELECT r.order_id, r.report_id, r.version, o.code, o.priority, r.performer, r.entered_at, r.flags, r.correction_reason
+       FROM lab.report r JOIN lab.received_order o ON o.order_id = r.order_id
+       WHERE r.status = 'preliminary' AND o.status NOT IN ('cancelled', 'on-hold')
+       ORDER BY ${PRIORITY_ORDER}, r.entered_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      orderId: row.order_id,
+      reportId: row.report_id,
+      version: row.version,
+      code: row.code,
+      priority: row.priority,
+      enteredBy: row.performer,
+      enteredAt: row.entered_at.toISOString(),
+      flags: row.flags,
+      ...(row.correction_reason ? { correctionReason: row.correction_reason } : {}),
+    }));
+  }
+
+  /**
+   * A released version's FHIR content (the latest released when no version is given), or null.
+   * A version still waiting for verification never leaves the lab.
+   */
+  async get(reportId: unknown, version?: unknown): Promise<ReportGetReply | null> {
     // report_id is a uuid column: anything else names no report (and would fail the cast).
     if (typeof reportId !== 'string' || !UUID.test(reportId)) return null;
-    const report = await this.dataSource.manager.findOneBy(LabReport, { reportId });
-    if (!report) return null;
+    const query = this.dataSource.manager
+      .createQueryBuilder(LabReport, 'r')
+      .where('r.report_id = :reportId', { reportId })
+      .andWhere(`r.status IN ('final', 'amended')`);
+    if (typeof version === 'number') query.andWhere('r.version = :version', { version });
+    const shown = await query.orderBy('r.version', 'DESC').getOne();
+    if (!shown) return null;
     return {
-      reportId: report.reportId,
-      orderId: report.orderId,
-      diagnosticReport: { ...report.diagnosticReport },
-      observations: report.observations.map(({ fullUrl, resource }) => ({
+      reportId: shown.reportId,
+      orderId: shown.orderId,
+      version: shown.version,
+      diagnosticReport: { ...shown.diagnosticReport },
+      observations: shown.observations.map(({ fullUrl, resource }) => ({
         fullUrl,
         resource: { ...resource },
       })),
+      ...(shown.critical ? { critical: shown.critical } : {}),
     };
   }
-}
 
-/**
- * Checks submitted results against the ordered item: at least one; each code an analyte the item
- * reports (a panel's members, or the item itself), given once; each value a finite number; each
- * unit, when given, the analyte's configured UCUM unit; each time, when given, an ISO date-time.
- * The first problem is answered, naming its field (`results[1].unit`).
- */
-export function validateResults(
-  results: unknown,
-  item: CatalogueItem,
-  analytes: ReadonlyMap<string, AnalyteDefinition>,
-): { ok: true; results: CheckedResult[] } | ResultRejection {
-  if (!Array.isArray(results) || results.length === 0)
-    return reject(400, 'results must list at least one result', 'results');
-  const expected = item.members ?? [item.code];
-  const checked: CheckedResult[] = [];
-  for (const [i, entry] of (results as unknown[]).entries()) {
-    const field = `results[${i}]`;
-    if (typeof entry !== 'object' || entry === null)
-      return reject(400, `${field} must be an object with code and value`, field);
-    const { code, value, unit, effectiveDateTime } = entry as Record<string, unknown>;
-    if (typeof code !== 'string' || code === '')
-      return reject(
-        400,
-        `${field}.code is required: the LOINC code of the analyte`,
-        `${field}.code`,
-      );
-    const analyte = analytes.get(code);
-    if (!expected.includes(code) || !analyte) {
-      return reject(
-        422,
-        `${field}.code ${code} is not reported by ${item.code} (${item.display}); expected one of ${expected.join(', ')}`,
-        `${field}.code`,
-      );
-    }
-    if (checked.some((result) => result.analyte.code === code))
-      return reject(422, `${field}.code ${code} is given twice`, `${field}.code`);
-    if (typeof value !== 'number' || !Number.isFinite(value))
-      return reject(400, `${field}.value must be a finite number`, `${field}.value`);
-    if (unit !== undefined && unit !== analyte.unit) {
-      return reject(
-        422,
-        `${field}.unit ${JSON.stringify(unit)} is not the unit configured for ${code}: ${analyte.unit} (UCUM)`,
-        `${field}.unit`,
-      );
-    }
-    if (
-      effectiveDateTime !== undefined &&
-      (typeof effectiveDateTime !== 'string' ||
-        !DATE_TIME.test(effectiveDateTime) ||
-        Number.isNaN(Date.parse(effectiveDateTime)))
-    ) {
-      return reject(
-        400,
-        `${field}.effectiveDateTime must be an ISO date-time with a time zone`,
-        `${field}.effectiveDateTime`,
-      );
-    }
-    checked.push({ analyte, value, effectiveDateTime });
-  }
-  return { ok: true, results: checked };
-}
-
-/**
- * Builds the Observations (LOINC code, UCUM quantity, reference range, H/L/N computed here from
- * the lab's ranges, never taken from the analyser) and the final DiagnosticReport naming them by
- * `urn:uuid:`. No subject: the gateway, which owns the patient, adds it from the ServiceRequest.
- */
-export function buildLabReport(options: {
-  orderId: string;
-  item: CatalogueItem;
-  results: CheckedResult[];
-  performer: Reference;
-  issued: Date;
-}): BuiltReport {
-  const issued = options.issued.toISOString();
-  const basedOn: Reference[] = [{ reference: `ServiceRequest/${options.orderId}` }];
-  const observations = options.results.map(({ analyte, value, effectiveDateTime }) => {
-    const quantity = (amount: number): Quantity => ({
-      value: amount,
-      unit: analyte.unit,
-      system: Systems.Ucum,
-      code: analyte.unit,
+  /**
+   * Releases a version: its content becomes `final` (version 1) or `amended`, its values count
+   * for later delta checks, the order is completed, and the hub is told (`ReportSubmit`).
+   */
+  private async release(
+    manager: EntityManager,
+    enqueue: OutboxEnqueue,
+    order: CentreOrder,
+    row: LabReport,
+    verifier: string,
+    verification: 'rule' | 'person',
+    traceId: string,
+  ): Promise<void> {
+    const issued = new Date();
+    const status = row.version === 1 ? 'final' : 'amended';
+    const content = releaseContent(
+      { diagnosticReport: row.diagnosticReport, observations: row.observations },
+      { status, issued, verifier, verification, correctionReason: row.correctionReason },
+    );
+    const findings = criticalFindings(content);
+    Object.assign(row, {
+      status,
+      issuedAt: issued,
+      verifiedBy: verifier,
+      verification,
+      diagnosticReport: content.diagnosticReport,
+      observations: content.observations,
+      critical: findings.length
+        ? { findings, reportedBy: verifier, reportedAt: issued.toISOString() }
+        : null,
     });
-    const flag = interpret(value, analyte.low, analyte.high);
-    const hasRange = analyte.low !== undefined || analyte.high !== undefined;
-    const resource: Observation = {
-      resourceType: 'Observation',
-      status: 'final',
-      category: [
-        {
-          coding: [
-            { system: Systems.ObservationCategory, code: 'laboratory', display: 'Laboratory' },
-          ],
-        },
-      ],
-      code: {
-        coding: [{ system: Systems.Loinc, code: analyte.code, display: analyte.display }],
-        text: analyte.displayZh,
-      },
-      basedOn,
-      effectiveDateTime: effectiveDateTime ?? issued,
-      issued,
-      performer: [options.performer],
-      valueQuantity: quantity(value),
-      interpretation: [
-        {
-          coding: [
-            {
-              system: Systems.ObservationInterpretation,
-              code: flag,
-              display: INTERPRETATION_DISPLAY[flag],
-            },
-          ],
-        },
-      ],
-      ...(hasRange
-        ? {
-            referenceRange: [
-              {
-                ...(analyte.low !== undefined ? { low: quantity(analyte.low) } : {}),
-                ...(analyte.high !== undefined ? { high: quantity(analyte.high) } : {}),
-              },
-            ],
-          }
-        : {}),
-    };
-    return { fullUrl: `urn:uuid:${randomUUID()}`, resource };
-  });
-  const earliest = observations
-    .map((entry) => entry.resource.effectiveDateTime as string)
-    .reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
-  const diagnosticReport: DiagnosticReport = {
-    resourceType: 'DiagnosticReport',
-    status: 'final',
-    category: [
+    await manager.save(row);
+    await manager.query(
+      `UPDATE lab.analyte_result SET released_at = $3 WHERE report_id = $1 AND version = $2`,
+      [row.reportId, row.version, issued],
+    );
+    if (order.status !== 'completed') {
+      await manager.update(
+        CentreOrder,
+        { orderId: order.orderId },
+        { status: 'completed', updatedAt: issued },
+      );
+      await enqueueTaskUpdate(enqueue, order, 'lab', 'completed', traceId, { at: issued });
+    }
+    await enqueue(
+      Queues.HubResults,
+      JobNames.ReportSubmit,
       {
-        coding: [{ system: Systems.DiagnosticServiceSection, code: 'LAB', display: 'Laboratory' }],
+        reportId: row.reportId,
+        orderId: order.orderId,
+        taskId: order.taskId,
+        centre: 'lab',
+        version: row.version,
+        traceId,
       },
-    ],
-    code: {
-      coding: [
-        { system: options.item.system, code: options.item.code, display: options.item.display },
-      ],
-      text: options.item.displayZh,
-    },
-    basedOn,
-    effectiveDateTime: earliest,
-    issued,
-    performer: [options.performer],
-    result: observations.map((entry) => ({ reference: entry.fullUrl })),
+      { jobId: jobIds.reportSubmit(row.reportId, row.version) },
+    );
+  }
+
+  /** Flags each result for this patient, with the delta check against their previous value. */
+  private async flag(
+    manager: EntityManager,
+    results: Array<Omit<FlaggedResult, 'interpretation'>>,
+    patient: NonNullable<ResultSubmitRequest['patient']>,
+    orderId: string,
+    entered: Date,
+  ): Promise<FlaggedResult[]> {
+    const flagged: FlaggedResult[] = [];
+    for (const result of results) {
+      const at = result.effectiveDateTime ? new Date(result.effectiveDateTime) : entered;
+      const facts = patientFacts(patient, at);
+      const previous = await this.previousValue(
+        manager,
+        patient.id,
+        result.analyte.code,
+        orderId,
+        at,
+      );
+      const delta = deltaExceeded(result.analyte.delta, result.value, previous, at);
+      flagged.push({
+        ...result,
+        ...interpretValue(result.analyte, result.value, facts),
+        ...(delta && previous ? { delta: previous } : {}),
+      });
+    }
+    return flagged;
+  }
+
+  /** The patient's latest released value of the analyte from another order, before `at`. */
+  private async previousValue(
+    manager: EntityManager,
+    patientId: string,
+    code: string,
+    orderId: string,
+    at: Date,
+  ): Promise<PreviousValue | undefined> {
+    const rows = await manager.query<Array<{ value: number; effective_at: Date }>>(
+      `SELECT value, effective_at FROM (
+         SELECT DISTINCT ON (report_id) value, effective_at
+         FROM lab.analyte_result
+         WHERE patient_id = $1 AND code = $2 AND order_id <> $3 AND released_at IS NOT NULL AND effective_at <= $4
+         ORDER BY report_id, version DESC
+       ) latest ORDER BY effective_at DESC LIMIT 1`,
+      [patientId, code, orderId, at],
+    );
+    return rows[0] ? { value: rows[0].value, at: rows[0].effective_at } : undefined;
+  }
+
+  /** The results of `previous` for the analytes a correction does not give again. */
+  private carriedOver(previous: LabReport, corrected: CheckedResult[]): CheckedResult[] {
+    return previous.observations.flatMap(({ resource }) => {
+      const code = resource.code.coding?.[0]?.code ?? '';
+      const analyte = this.analytes.get(code);
+      const value = resource.valueQuantity?.value;
+      if (!analyte || value === undefined || corrected.some((r) => r.analyte.code === code))
+        return [];
+      return [{ analyte, value, effectiveDateTime: resource.effectiveDateTime }];
+    });
+  }
+
+  /** The order's latest specimen when it was rejected, else null. */
+  private async rejectedSpecimen(
+    manager: EntityManager,
+    orderId: string,
+  ): Promise<Specimen | null> {
+    const specimen = await manager.findOne(Specimen, {
+      where: { orderId },
+      order: { updatedAt: 'DESC' },
+    });
+    return specimen?.status === 'rejected' ? specimen : null;
+  }
+
+  private latestVersion(manager: EntityManager, orderId: string): Promise<LabReport | null> {
+    return manager.findOne(LabReport, { where: { orderId }, order: { version: 'DESC' } });
+  }
+}
+
+/** The reply for a stored version. */
+function answer(row: LabReport, duplicate: boolean): Extract<ResultSubmitReply, { ok: true }> {
+  return {
+    ok: true,
+    duplicate,
+    reportId: row.reportId,
+    orderId: row.orderId,
+    version: row.version,
+    status: row.status,
+    ...(row.verification ? { verifiedBy: row.verification } : {}),
+    observationCount: row.observations.length,
+    flags: row.flags,
   };
-  return { reportId: randomUUID(), diagnosticReport, observations };
+}
+
+function flagsOf(result: FlaggedResult) {
+  return {
+    code: result.analyte.code,
+    interpretation: result.interpretation,
+    delta: result.delta !== undefined,
+  };
 }
 
 /**
@@ -365,9 +530,4 @@ function labOrganizationReference(): Reference {
   const lab = demoOrganizations.find((organization) => organization.centre === 'lab');
   if (!lab) throw new Error('no organisation of the consortium hosts the lab centre');
   return { identifier: { system: Systems.HubOrganization, value: lab.code }, display: lab.name };
-}
-
-/** A refusal naming the field at fault; nothing was stored. */
-function reject(status: 400 | 404 | 422, diagnostics: string, field: string): ResultRejection {
-  return { ok: false, status, diagnostics, expression: [field] };
 }

@@ -1,0 +1,4 @@
+export * from './critical-value-config';
+export * from './read-back';
+export * from './contacts';
+export * from './communication';
