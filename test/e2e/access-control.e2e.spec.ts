@@ -106,6 +106,7 @@ describe('access control and audit (e2e)', () => {
     for (const user of [
       'clinic-a-doctor',
       'labtech',
+      'labdoc',
       'radiologist',
       'cardiologist',
       'itops',
@@ -234,6 +235,118 @@ describe('access control and audit (e2e)', () => {
         Buffer.from(tokens.radiologist.split('.')[1], 'base64url').toString(),
       ) as { licensed: boolean };
       expect(licensed.licensed).toBe(true);
+    });
+  });
+
+  describe('the lab workflow and critical values', () => {
+    /** The accession number of an order's specimen, as the ordering clinic reads it. */
+    const accessionOf = async (orderId: string) => {
+      const order = await json<ServiceRequest>(
+        await get('clinic-a', `/fhir/ServiceRequest/${orderId}`),
+      );
+      const specimen = await json<{ accessionIdentifier?: { value?: string } }>(
+        await get('clinic-a', `/fhir/${order.specimen?.[0]?.reference ?? 'Specimen/none'}`),
+      );
+      return specimen.accessionIdentifier?.value ?? 'none';
+    };
+
+    it("keeps a clinic away from another clinic's specimens, and clinics away from the lab's work", async () => {
+      const accession = await accessionOf(labOrder.orderId);
+      expect((await get('clinic-b', `/api/lab/specimens/${accession}`)).status).toBe(404);
+      const now = new Date().toISOString();
+      const shipped = await send(
+        'clinic-b',
+        'POST',
+        '/api/lab/batches',
+        {
+          batchId: 'BOX-B-1',
+          courier: 'courier',
+          departedAt: now,
+          specimens: [{ accession, collectedAt: now, collector: 'nurse' }],
+        },
+        'application/json',
+      );
+      expect(shipped.status).toBe(404);
+      expect((await get('clinic-a', `/api/lab/specimens/${accession}`)).status).toBe(200);
+      expect(
+        (
+          await send(
+            'clinic-a',
+            'POST',
+            `/api/lab/specimens/${accession}/receipt`,
+            {},
+            'application/json',
+          )
+        ).status,
+      ).toBe(403);
+      expect(
+        (
+          await send(
+            'radiologist',
+            'POST',
+            `/api/lab/batches/BOX-B-1/receipt`,
+            {},
+            'application/json',
+          )
+        ).status,
+      ).toBe(403);
+      // Verifying is for lab physicians.
+      expect(
+        (
+          await send(
+            'labtech',
+            'POST',
+            `/api/lab/reports/${labOrder.orderId}/verification`,
+            undefined,
+          )
+        ).status,
+      ).toBe(403);
+    });
+
+    it('shows a critical value only to the ordering clinic and the lab, and only that clinic acknowledges it', async () => {
+      const order = await placeOrder({ system: 'http://loinc.org', code: '2823-3' });
+      expect(
+        (
+          await send(
+            'lab-analyser',
+            'POST',
+            '/api/lab/results',
+            { orderId: order.orderId, results: [{ code: '2823-3', value: 6.9 }] },
+            'application/json',
+          )
+        ).status,
+      ).toBe(201);
+      expect(
+        (await send('labdoc', 'POST', `/api/lab/reports/${order.orderId}/verification`, undefined))
+          .status,
+      ).toBe(200);
+      const alertsOf = async (who: string) =>
+        (
+          await json<{ alerts: Array<{ id: string; orderId: string }> }>(
+            await get(who, '/api/critical-values'),
+          )
+        ).alerts.filter((a) => a.orderId === order.orderId);
+      const [alert] = await eventually(
+        () => alertsOf('clinic-a'),
+        (alerts) => alerts.length === 1,
+        'the critical value to be raised',
+      );
+      expect(await alertsOf('labtech')).toHaveLength(1);
+      expect(await alertsOf('clinic-b')).toHaveLength(0);
+      expect((await get('clinic-b', `/api/critical-values/${alert.id}`)).status).toBe(404);
+      expect((await get('radiologist', `/api/critical-values/${alert.id}`)).status).toBe(404);
+      expect((await get('itops', '/api/critical-values')).status).toBe(403);
+      const ack = (who: string) =>
+        send(
+          who,
+          'POST',
+          `/api/critical-values/${alert.id}/acknowledgement`,
+          { readBack: '6.9', acknowledgedBy: 'someone' },
+          'application/json',
+        );
+      expect((await ack('clinic-b')).status).toBe(404);
+      expect((await ack('labtech')).status).toBe(403);
+      expect((await ack('clinic-a')).status).toBe(200);
     });
   });
 

@@ -54,7 +54,7 @@ export class LabResultService {
   async submit(
     body: unknown,
     agent: AuditAgent,
-  ): Promise<Extract<ResultSubmitReply, { ok: true }>> {
+  ): Promise<Omit<Extract<ResultSubmitReply, { ok: true }>, 'ok'>> {
     const parsed = parseBody(resultsBody, body);
     const patient = await this.patientOf(parsed.orderId);
     const reply = await this.centres.submitLabResults({
@@ -73,14 +73,15 @@ export class LabResultService {
       ...(reply.ok ? {} : { outcome: '4' as const, outcomeDesc: reply.diagnostics }),
     });
     if (!reply.ok) throw refusal(reply);
-    return reply;
+    const { ok: _ok, ...stored } = reply;
+    return stored;
   }
 
   /** A lab physician verifies (审核) an order's pending results; the lab releases the report. */
   async verify(
     orderId: string,
     agent: AuditAgent,
-  ): Promise<Extract<ReportVerifyReply, { ok: true }>> {
+  ): Promise<Omit<Extract<ReportVerifyReply, { ok: true }>, 'ok'>> {
     const reply = await this.centres.lab<ReportVerifyReply>(MessageNames.ReportVerify, {
       orderId,
       verifier: agent.subject,
@@ -95,7 +96,8 @@ export class LabResultService {
       ...(reply.ok ? {} : { outcome: '4' as const, outcomeDesc: reply.diagnostics }),
     });
     if (!reply.ok) throw refusal(reply);
-    return reply;
+    const { ok: _ok, ...released } = reply;
+    return released;
   }
 
   /** The verification worklist: pending versions, most urgent first (no patient data). */
