@@ -96,6 +96,7 @@ describe('FHIR API (e2e)', () => {
       'Observation',
       'DiagnosticReport',
       'Specimen',
+      'ImagingStudy',
       'Communication',
     ]);
     const task = capability.rest?.[0]?.resource?.find((r) => r.type === 'Task');

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
@@ -176,6 +177,9 @@ export class RunningHub {
   /** The gateway's MLLP port. */
   hl7Port = 0;
 
+  /** The imaging archive's storage, private to this hub and removed with it. */
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'hub-e2e-data-'));
+
   /** The hub's database, for assertions on what was (not) stored. */
   get databaseUrl(): string {
     return this.database.url;
@@ -205,6 +209,7 @@ export class RunningHub {
       ECG_PORT: String(this.ports['ecg-center']),
       PATHOLOGY_PORT: String(this.ports['pathology-center']),
       OUTBOX_POLL_MS: '200',
+      DATA_DIR: this.dataDir,
       // The suite signs in far more often than a person would; the limits have their own tests.
       AUTH_RATE_PER_MINUTE: process.env.TEST_AUTH_RATE_PER_MINUTE ?? '1000',
       ...this.overrides,
@@ -260,6 +265,7 @@ export class RunningHub {
     await this.stop();
     await this.redis.stop();
     await this.database.drop();
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** Stops the five apps. */

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { commonConfigSchema, configSchemas, parseConfig } from '@hub/platform';
+import { DEMO_JWT_SECRET, commonConfigSchema, configSchemas, parseConfig } from '@hub/platform';
 
-/** The demo signing key: refused when NODE_ENV=production. */
-export const DEMO_JWT_SECRET = 'demo-only-jwt-secret-change-me-in-production-0001';
+export { DEMO_JWT_SECRET };
 
 /** A comma-separated variable as a list of trimmed, non-empty items. */
 const commaList = (fallback: string) =>
@@ -50,6 +49,12 @@ export const gatewayConfigSchema = commonConfigSchema
       .string()
       .regex(/^\d+(kb|mb)$/, 'must look like 512kb or 5mb')
       .default('5mb'),
+    /** The imaging centre's HTTP port on this host (its DICOMweb archive, proxied at /dicomweb). */
+    IMAGING_PORT: configSchemas.port.default(3002),
+    /** Where the imaging centre's HTTP server is, when not on this host (e.g. http://imaging:3002). */
+    IMAGING_URL: configSchemas.url(['http:', 'https:']).optional(),
+    /** The hub's public base URL, for links in resources (DICOMweb Endpoint, RetrieveURL). */
+    PUBLIC_URL: configSchemas.url(['http:', 'https:']).optional(),
     /** Centres to check in /health; all four by default. */
     CENTRES: commaList('lab,imaging,ecg,pathology').pipe(
       z.array(z.enum(['lab', 'imaging', 'ecg', 'pathology'])),
@@ -72,7 +77,13 @@ export const gatewayConfigSchema = commonConfigSchema
         message: 'a secret of your own is required with NODE_ENV=production',
       });
     }
-    return { ...config, DEMO_MODE: demoMode, JWT_SECRET: config.JWT_SECRET ?? DEMO_JWT_SECRET };
+    return {
+      ...config,
+      DEMO_MODE: demoMode,
+      JWT_SECRET: config.JWT_SECRET ?? DEMO_JWT_SECRET,
+      IMAGING_URL: config.IMAGING_URL ?? `http://127.0.0.1:${config.IMAGING_PORT}`,
+      PUBLIC_URL: (config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/$/, ''),
+    };
   });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -7,6 +7,7 @@ import { DeliveryEndpoints1763880000600 } from './migrations/1763880000600-Deliv
 import { Hl7Peers1763880000700 } from './migrations/1763880000700-Hl7Peers';
 import { OutboxDelay1763880000800 } from './migrations/1763880000800-OutboxDelay';
 import { LabSpecimens1763880000810 } from './migrations/1763880000810-LabSpecimens';
+import { ImagingAccession1763880000910 } from './migrations/1763880000910-ImagingAccession';
 import { CriticalValues1763880000900 } from './migrations/1763880000900-CriticalValues';
 
 /** The gateway's own schema: the consortium record. */
@@ -21,6 +22,7 @@ export const migrations = [
   OutboxDelay1763880000800,
   LabSpecimens1763880000810,
   CriticalValues1763880000900,
+  ImagingAccession1763880000910,
 ];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */

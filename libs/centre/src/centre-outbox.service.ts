@@ -48,6 +48,7 @@ export class CentreOutboxService implements OnModuleInit, OnModuleDestroy {
       createQueue(Queues.HubTaskEvents, config.REDIS_URL, config.REDIS_PREFIX),
       createQueue(Queues.HubResults, config.REDIS_URL, config.REDIS_PREFIX),
       createQueue(Queues.HubSpecimenEvents, config.REDIS_URL, config.REDIS_PREFIX),
+      createQueue(Queues.HubImagingEvents, config.REDIS_URL, config.REDIS_PREFIX),
     ];
     this.relay = OutboxRelay.forQueues(dataSource, this.queues, config.OUTBOX_POLL_MS, (message) =>
       this.logger.error(message),

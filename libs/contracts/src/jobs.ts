@@ -13,6 +13,7 @@ export const JobNames = {
   ReportDeliver: 'ReportDeliver',
   OrderStatusDeliver: 'OrderStatusDeliver',
   SpecimenUpdate: 'SpecimenUpdate',
+  StudyUpdate: 'StudyUpdate',
   CriticalValueEscalate: 'CriticalValueEscalate',
 } as const;
 
@@ -38,11 +39,16 @@ export interface OrderRoutePayload {
   acceptedAt: string;
   /** Lab orders: the specimen the clinic collects, labelled with the hub's accession number. */
   specimen?: { accession: string; type: string };
+  /** Imaging orders: the accession number the modality writes in AccessionNumber (0008,0050). */
+  accessionNumber?: string;
   traceId: string;
 }
 
 /** gateway → `<centre>.orders`: the clinic cancelled an order the centre has not completed. */
-export interface OrderCancelPayload extends Omit<OrderRoutePayload, 'acceptedAt' | 'specimen'> {
+export interface OrderCancelPayload extends Omit<
+  OrderRoutePayload,
+  'acceptedAt' | 'specimen' | 'accessionNumber'
+> {
   /** Why, as the clinic said (free text, no patient data). */
   reason?: string;
 }
@@ -124,6 +130,20 @@ export interface SpecimenUpdatePayload {
 }
 
 /**
+ * imaging → `hub.imaging-events`: a study was stored or changed (new instances, linked to an
+ * order). The gateway re-reads it with the imaging centre's `study.get` and writes the
+ * ImagingStudy; the first one for an order moves its Task to in-progress.
+ */
+export interface StudyUpdatePayload {
+  studyInstanceUid: string;
+  /** The order it is linked to, when it is. */
+  orderId?: string;
+  /** ISO time of the change. */
+  at: string;
+  traceId: string;
+}
+
+/**
  * gateway → `hub.critical-values` (delayed): a critical value alert is due for escalation unless
  * it has been acknowledged by then. `level` is the escalation this job performs (1 = first).
  */
@@ -157,6 +177,7 @@ export interface QueueJobs {
     OrderStatusDeliver: OrderStatusDeliverPayload;
   };
   'hub.specimen-events': { SpecimenUpdate: SpecimenUpdatePayload };
+  'hub.imaging-events': { StudyUpdate: StudyUpdatePayload };
   'hub.critical-values': { CriticalValueEscalate: CriticalValueEscalatePayload };
 }
 
@@ -171,6 +192,9 @@ export const jobIds = {
   /** One per change: a corrected collection time is a second `collected` event. */
   specimenUpdate: (accession: string, status: SpecimenStatus, at: Date) =>
     `specimen-${accession}-${status}-${at.getTime()}`,
+  /** One per change of a study (its instance count at the time). */
+  studyUpdate: (studyInstanceUid: string, instances: number) =>
+    `study-${studyInstanceUid}-${instances}`,
   criticalValueEscalate: (alertId: string, level: number) => `critical-${alertId}-${level}`,
 };
 

@@ -30,6 +30,8 @@ export const MessageNames = {
   SpecimenReceive: 'specimen.receive',
   /** Lab only: the lab rejects a specimen: {@link SpecimenRejectRequest}. */
   SpecimenReject: 'specimen.reject',
+  /** Imaging only: a stored study's summary: {@link StudyGetRequest} → {@link StudySummary}. */
+  StudyGet: 'study.get',
 } as const;
 
 export type MessageName = (typeof MessageNames)[keyof typeof MessageNames];
@@ -291,3 +293,30 @@ export interface SpecimenRejectRequest {
 
 /** Answer to the specimen commands: the specimens as they now stand. */
 export type SpecimenCommandReply = { ok: true; specimens: SpecimenView[] } | CentreRefusal;
+
+export interface StudyGetRequest {
+  studyInstanceUid: string;
+}
+
+/**
+ * A stored study as the consortium record needs it for its ImagingStudy (no patient data: the
+ * gateway takes the subject from the linked order).
+ */
+export interface StudySummary {
+  studyInstanceUid: string;
+  orderId?: string;
+  accessionNumber?: string;
+  /** ISO date-time from StudyDate/StudyTime, when given. */
+  started?: string;
+  description?: string;
+  modalities: string[];
+  numberOfSeries: number;
+  numberOfInstances: number;
+  series: Array<{
+    seriesInstanceUid: string;
+    number?: number;
+    modality: string;
+    description?: string;
+    instances: Array<{ sopInstanceUid: string; sopClassUid: string; number?: number }>;
+  }>;
+}

@@ -20,6 +20,8 @@ export const Queues = {
   HubDeliveries: 'hub.deliveries',
   /** Lab → gateway: a specimen moved (collected, shipped, received, rejected); mirrored as FHIR. */
   HubSpecimenEvents: 'hub.specimen-events',
+  /** Imaging → gateway: a study arrived or changed (linked to its order); mirrored as ImagingStudy. */
+  HubImagingEvents: 'hub.imaging-events',
   /** Gateway-internal: delayed escalation of unacknowledged critical values (危急值). */
   HubCriticalValues: 'hub.critical-values',
 } as const;

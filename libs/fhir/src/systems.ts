@@ -14,6 +14,8 @@ export const Systems = {
   HubOrganization: 'urn:hub:organization',
   /** The hub's local catalogue codes (items without a LOINC code). */
   HubCatalogue: 'urn:hub:catalogue',
+  /** Imaging accession numbers (ACSN): the AccessionNumber (0008,0050) a modality writes. */
+  HubAccession: 'urn:hub:accession',
   /** Specimen accession numbers the hub gives lab orders (the barcode on the label). */
   HubSpecimen: 'urn:hub:specimen',
   /** The lab's specimen type codes (serum, whole-blood-edta, …). */

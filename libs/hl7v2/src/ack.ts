@@ -124,15 +124,19 @@ export interface OrderResponseItem {
   filler: string;
   code: string;
   codeSystem: string;
-  /** Lab orders: the specimen accession number to print on the label, and the specimen type. */
+  /**
+   * Lab orders: the specimen accession number to print on the label, and the specimen type;
+   * imaging orders: the accession number for the modality worklist (no specimen type).
+   */
   accession?: string;
   specimenType?: string;
 }
 
 /**
  * The application response to an accepted order message: ORL^O22 for OML^O21 (ORC, OBR and SPM
- * with the accession number in SPM-2 as the filler-assigned specimen id) and ORR^O02 for ORM^O01
- * (ORC and OBR; ORR has no SPM, so the accession number goes in OBR-20, filler field 1).
+ * with the specimen accession number in SPM-2 as the filler-assigned specimen id) and ORR^O02 for
+ * ORM^O01 (ORC and OBR; ORR has no SPM, so the accession number goes in OBR-20, filler field 1,
+ * as does an imaging order's accession number in either response).
  * Undefined for other message types, which get a bare ACK.
  */
 export function orderResponse(
@@ -152,12 +156,14 @@ export function orderResponse(
       `${e(order.filler)}^HUB`,
       `${e(order.code)}^^${codeSystem(order.codeSystem)}`,
     ];
-    if (!oml && order.accession) {
+    // A specimen accession travels in SPM for OML; otherwise (ORR, or an imaging accession
+    // number) in OBR-20.
+    if (order.accession && !(oml && order.specimenType)) {
       while (obrFields.length < 20) obrFields.push('');
       obrFields.push(e(order.accession));
     }
     const spm =
-      oml && order.accession
+      oml && order.accession && order.specimenType
         ? [
             [
               'SPM',

@@ -158,4 +158,17 @@ describe('order responses', () => {
     expect(response?.segments[1].split('|')[20]).toBe('L261123000001');
     expect(orderResponse('ORU^R01', [order])).toBeUndefined();
   });
+
+  it('puts an imaging accession number in OBR-20 of either response', () => {
+    const imaging = {
+      ...order,
+      code: 'IMG-CT-HEAD',
+      codeSystem: 'urn:hub:catalogue',
+      accession: 'I261123000001',
+      specimenType: undefined,
+    };
+    const orl = orderResponse('OML^O21', [imaging]);
+    expect(orl?.segments).toHaveLength(2);
+    expect(orl?.segments[1].split('|')[20]).toBe('I261123000001');
+  });
 });

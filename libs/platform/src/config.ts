@@ -4,6 +4,12 @@ import { z } from 'zod';
  * Configuration is parsed once at start-up from the environment into a typed object. A missing or
  * bad value stops the app with a message that names the variable.
  */
+/**
+ * The demo signing key shared by the gateway (tokens) and the centres that check the gateway's
+ * internal tokens: refused when NODE_ENV=production.
+ */
+export const DEMO_JWT_SECRET = 'demo-only-jwt-secret-change-me-in-production-0001';
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -15,6 +15,7 @@ import { AuthService } from './auth.service';
   ],
   controllers: [AuthController],
   providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService],
+  // JwtModule: the DICOMweb proxy signs the short-lived accessor tokens the imaging centre checks.
+  exports: [AuthService, JwtModule],
 })
 export class AuthModule {}

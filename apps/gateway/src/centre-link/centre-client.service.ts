@@ -9,6 +9,7 @@ import {
   type ReportGetReply,
   type ResultSubmitReply,
   type ResultSubmitRequest,
+  type StudySummary,
   centrePattern,
 } from '@hub/contracts';
 import { redisOptions } from '@hub/platform';
@@ -51,6 +52,11 @@ export class CentreClient implements OnModuleDestroy {
 
   submitLabResults(request: ResultSubmitRequest): Promise<ResultSubmitReply> {
     return this.send<ResultSubmitReply>('lab', MessageNames.ResultSubmit, request);
+  }
+
+  /** A stored study's summary from the imaging archive, or null when it does not know it. */
+  study(studyInstanceUid: string): Promise<StudySummary | null> {
+    return this.send<StudySummary | null>('imaging', MessageNames.StudyGet, { studyInstanceUid });
   }
 
   /** Any of the lab's request/reply messages (specimens, verification); see libs/contracts. */

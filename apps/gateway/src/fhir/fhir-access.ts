@@ -32,9 +32,9 @@ export function assertMayCreate(principal: Principal, type: string): void {
   const clinicTypes = ['Patient', 'ServiceRequest', 'Observation', 'DiagnosticReport'];
   if (clinicTypes.includes(type) && hasAnyRole(principal, CLINIC_ROLES)) return;
   if ((type === 'Organization' || type === 'Task') && hasAnyRole(principal, ['admin'])) return;
-  if (type === 'Specimen' || type === 'Communication') {
+  if (type === 'Specimen' || type === 'Communication' || type === 'ImagingStudy') {
     throw FhirError.forbidden(
-      `${type} resources are created by the hub (specimens at order intake, communications for critical values)`,
+      `${type} resources are created by the hub (specimens at order intake, communications for critical values, imaging studies when the archive stores a study)`,
     );
   }
   throw FhirError.forbidden(

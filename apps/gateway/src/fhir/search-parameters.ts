@@ -408,6 +408,41 @@ export const searchParameters: Record<string, SearchParamDefinition[]> = {
         dates((r.collection as { collectedDateTime?: string } | undefined)?.collectedDateTime),
     },
   ],
+  ImagingStudy: [
+    ...common,
+    ...subjectParams(['Patient']),
+    {
+      name: 'identifier',
+      type: 'token',
+      documentation: 'Study Instance UID (urn:oid:…) or accession number',
+      extract: identifiers,
+    },
+    {
+      name: 'basedon',
+      type: 'reference',
+      targets: ['ServiceRequest'],
+      documentation: 'The order the study was made for',
+      extract: (r) => references(r.basedOn as Reference[]),
+    },
+    {
+      name: 'modality',
+      type: 'token',
+      documentation: 'Modality in the study (DICOM CID 29)',
+      extract: (r) => codings(r.modality as CodeableConcept[]),
+    },
+    {
+      name: 'started',
+      type: 'date',
+      documentation: 'When the study started',
+      extract: (r) => dates(r.started),
+    },
+    {
+      name: 'status',
+      type: 'token',
+      documentation: 'registered | available | cancelled | entered-in-error',
+      extract: (r) => code(r.status),
+    },
+  ],
   Communication: [
     ...common,
     ...subjectParams(['Patient']),

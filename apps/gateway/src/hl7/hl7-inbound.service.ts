@@ -256,11 +256,14 @@ export class Hl7InboundService {
         status: string;
         accession: string | null;
         specimen_type: string | null;
+        accession_number: string | null;
       }>
     >(
       `SELECT o.order_id, o.order_number, o.placer_value, o.code, o.code_system, o.status,
               sp.content->'accessionIdentifier'->>'value' AS accession,
-              sp.content->'type'->'coding'->0->>'code' AS specimen_type
+              sp.content->'type'->'coding'->0->>'code' AS specimen_type,
+              (SELECT i->>'value' FROM jsonb_array_elements(sr.content->'identifier') i
+                WHERE i->'type'->'coding'->0->>'code' = 'ACSN' LIMIT 1) AS accession_number
        FROM gateway.service_order o
        JOIN gateway.fhir_resource sr ON sr.resource_type = 'ServiceRequest' AND sr.id = o.order_id
        LEFT JOIN gateway.fhir_resource sp ON sp.resource_type = 'Specimen'
@@ -278,7 +281,9 @@ export class Hl7InboundService {
           filler: row.order_number,
           code: row.code,
           codeSystem: row.code_system,
-          ...(row.accession ? { accession: row.accession } : {}),
+          ...(row.accession || row.accession_number
+            ? { accession: row.accession ?? row.accession_number ?? '' }
+            : {}),
           ...(row.specimen_type ? { specimenType: row.specimen_type } : {}),
         },
       ];

@@ -152,8 +152,11 @@ export class OrderIntakeService {
       display: centre.name,
     };
     const otherIdentifiers = (request.identifier ?? []).filter(
-      (i) => i !== placer && !hasIdentifierType(i, 'FILL'),
+      (i) => i !== placer && !hasIdentifierType(i, 'FILL') && !hasIdentifierType(i, 'ACSN'),
     );
+    // Imaging orders: the accession number the clinic puts in its modality worklist.
+    const accessionNumber =
+      item.centre === 'imaging' ? await this.imagingAccession(manager) : undefined;
     const serviceRequestContent: ServiceRequest = {
       ...request,
       resourceType: 'ServiceRequest',
@@ -163,6 +166,9 @@ export class OrderIntakeService {
         placerIdentifier,
         ...otherIdentifiers,
         typedIdentifier('FILL', Systems.HubOrder, orderNumber),
+        ...(accessionNumber
+          ? [typedIdentifier('ACSN', Systems.HubAccession, accessionNumber)]
+          : []),
       ],
       status: 'active',
       intent: request.intent ?? 'order',
@@ -222,11 +228,20 @@ export class OrderIntakeService {
         ...(specimen && item.specimenType
           ? { specimen: { accession: accessionOf(specimen), type: item.specimenType } }
           : {}),
+        ...(accessionNumber ? { accessionNumber } : {}),
         traceId: randomUUID(),
       },
       { jobId: jobIds.orderRoute(orderId), priority: bullPriority(priority) },
     );
     return { serviceRequest, task, specimen, created: true };
+  }
+
+  /** A new imaging accession number: `I` + yyMMdd + sequence (13 characters; DICOM SH allows 16). */
+  private async imagingAccession(manager: EntityManager): Promise<string> {
+    const rows = await manager.query<Array<{ n: string }>>(
+      `SELECT nextval('gateway.imaging_accession_seq')::text AS n`,
+    );
+    return `I${new Date().toISOString().slice(2, 10).replace(/-/g, '')}${rows[0].n.padStart(6, '0')}`;
   }
 
   /** The Specimen a lab order needs, with a new accession number (`L` + yyMMdd + sequence). */

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { IMAGING_CONFIG, type ImagingConfig } from '../imaging-config';
+import { StudyModule } from '../study/study.module';
+import { AccessorGuard } from './accessor';
+import { DicomwebAdminController } from './dicomweb-admin.controller';
+import { DicomwebController } from './dicomweb.controller';
+import { QidoService } from './qido.service';
+import { StowService } from './stow.service';
+import { WadoService } from './wado.service';
+
+/** The DICOMweb archive over HTTP, and the imaging staff's unmatched list. */
+@Module({
+  imports: [
+    JwtModule.registerAsync({
+      inject: [IMAGING_CONFIG],
+      useFactory: (config: ImagingConfig) => ({
+        secret: config.JWT_SECRET,
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+    StudyModule,
+  ],
+  controllers: [DicomwebController, DicomwebAdminController],
+  providers: [AccessorGuard, StowService, QidoService, WadoService],
+})
+export class DicomwebModule {}

@@ -1,0 +1,4 @@
+export * from './dicom-json';
+export * from './dicom-parse';
+export * from './dicom-render';
+export * from './dicom-writer';

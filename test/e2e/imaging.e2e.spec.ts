@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import type { Bundle, ImagingStudy, ServiceRequest, Task } from 'fhir/r4';
+import { PNG } from 'pngjs';
+import { buildDicom } from '@hub/dicom';
+import { clientToken, userToken } from '../support/auth-client';
+import { DicomwebClient, first, parseMultipart } from '../support/dicomweb-client';
+import { makeOrderBundle, makePatient } from '../support/factories';
+import { type RunningHub, eventually, startHub } from '../support/hub-harness';
+
+jest.setTimeout(180_000);
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The imaging archive end to end through the gateway's `/dicomweb`: a clinic's CT order gets an
+ * accession number, the clinic's modality gateway stores the study with STOW-RS (several transfer
+ * syntaxes, a multi-frame object, a Chinese name in GB18030), finds it with QIDO-RS, retrieves it
+ * byte-identical with WADO-RS and renders a frame; the study is linked to its order and appears in
+ * the consortium record as an ImagingStudy; bad uploads are refused per instance with a reason; and
+ * another clinic sees none of it.
+ */
+describe('DICOMweb archive (e2e)', () => {
+  let hub: RunningHub;
+  const tokens: Record<string, string> = {};
+  let clinicA: DicomwebClient;
+  let clinicB: DicomwebClient;
+  let radiologist: DicomwebClient;
+
+  const fhir = async <T>(who: string, path: string, init: RequestInit = {}): Promise<T> => {
+    const response = await fetch(`${hub.fhirUrl}/${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${tokens[who]}`,
+        'content-type': 'application/fhir+json',
+        ...(init.headers as Record<string, string> | undefined),
+      },
+    });
+    return (await response.json()) as T;
+  };
+
+  /** A head CT ordered by clinic A; its id and accession number. */
+  const orderCt = async () => {
+    const bundle = makeOrderBundle({
+      org: 'CLINIC-A',
+      code: { system: 'urn:hub:catalogue', code: 'IMG-CT-HEAD' },
+      patient: makePatient({ gender: 'female', birthDate: '1962-03-15' }),
+    });
+    const answer = await fhir<Bundle>('clinic-a', '', {
+      method: 'POST',
+      body: JSON.stringify(bundle),
+    });
+    const order = answer.entry?.[1]?.resource as ServiceRequest;
+    const accession = order.identifier?.find((i) => i.type?.coding?.[0]?.code === 'ACSN')?.value;
+    if (!order.id || !accession) throw new Error('the order has no id or accession number');
+    await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `Task?based-on=ServiceRequest/${order.id}`)).entry?.[0]
+          ?.resource as Task | undefined,
+      (task) => task?.status === 'accepted',
+      'the imaging centre to accept the order',
+    );
+    return { orderId: order.id, accession };
+  };
+
+  beforeAll(async () => {
+    hub = await startHub();
+    tokens['clinic-a'] = await clientToken(hub.baseUrl, 'clinic-a', 'clinic-a-secret');
+    tokens['clinic-b'] = await clientToken(hub.baseUrl, 'clinic-b', 'clinic-b-secret');
+    tokens.radiologist = await userToken(hub.baseUrl, 'radiologist');
+    clinicA = new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens['clinic-a']);
+    clinicB = new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens['clinic-b']);
+    radiologist = new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens.radiologist);
+  });
+
+  afterAll(async () => {
+    await hub?.shutdown();
+  });
+
+  it('stores a study from the clinic, links it to its order and serves it back byte for byte', async () => {
+    const { orderId, accession } = await orderCt();
+    const common = {
+      accessionNumber: accession,
+      patientName: '欧阳^娜娜',
+      specificCharacterSet: 'GB18030',
+      patientId: 'MRN-0001',
+      studyDate: '20261123',
+      modality: 'CT',
+    };
+    const head = buildDicom({ ...common, transferSyntax: 'explicit-le' });
+    const study = {
+      studyInstanceUid: head.studyInstanceUid,
+      seriesInstanceUid: head.seriesInstanceUid,
+    };
+    const instances = [
+      head,
+      buildDicom({ ...common, ...study, transferSyntax: 'implicit-le' }),
+      buildDicom({ ...common, ...study, transferSyntax: 'explicit-be' }),
+      buildDicom({ ...common, ...study, transferSyntax: 'deflated' }),
+      buildDicom({ ...common, ...study, transferSyntax: 'rle', frames: 3 }),
+      buildDicom({ ...common, ...study, transferSyntax: 'jpeg-baseline', frames: 4 }),
+      buildDicom({ ...common, ...study, transferSyntax: 'jpeg2000' }),
+    ];
+    const stored = await clinicA.store(instances.map((i) => ({ body: i.bytes })));
+    expect(stored.status).toBe(200);
+    expect(stored.json['00081199']?.Value).toHaveLength(instances.length);
+
+    // Sending an instance again is harmless.
+    expect((await clinicA.store([{ body: head.bytes }])).status).toBe(200);
+
+    // QIDO-RS: by accession, by a wildcard on the Chinese name, by date range and modality.
+    const byAccession = await clinicA.search(`studies?AccessionNumber=${accession}`);
+    expect(byAccession.json).toHaveLength(1);
+    expect(first(byAccession.json[0], '0020000D')).toBe(head.studyInstanceUid);
+    expect(first(byAccession.json[0], '00100010')).toEqual({ Alphabetic: '欧阳^娜娜' });
+    const byName = await radiologist.search(
+      `studies?PatientName=${encodeURIComponent('欧阳*')}&StudyDate=20261101-20261130&ModalitiesInStudy=CT`,
+    );
+    expect(byName.json.map((s) => first(s, '0020000D'))).toContain(head.studyInstanceUid);
+    const instancesFound = await clinicA.search(
+      `studies/${head.studyInstanceUid}/series/${head.seriesInstanceUid}/instances`,
+    );
+    expect(instancesFound.json).toHaveLength(instances.length);
+
+    // WADO-RS: each instance comes back exactly as it was sent.
+    for (const instance of instances) {
+      const retrieved = await clinicA.get(
+        `studies/${instance.studyInstanceUid}/series/${instance.seriesInstanceUid}/instances/${instance.sopInstanceUid}`,
+        'multipart/related; type="application/dicom"',
+      );
+      expect(retrieved.status).toBe(200);
+      const [part] = await parseMultipart(retrieved.body, retrieved.contentType);
+      expect(sha256(part.body)).toBe(sha256(instance.bytes));
+    }
+
+    // A frame of the multi-frame RLE object, rendered for a browser.
+    const rle = instances[4];
+    const rendered = await clinicA.get(
+      `studies/${rle.studyInstanceUid}/series/${rle.seriesInstanceUid}/instances/${rle.sopInstanceUid}/frames/2/rendered`,
+      'image/png',
+    );
+    expect(rendered.status).toBe(200);
+    const png = PNG.sync.read(rendered.body);
+    expect([png.width, png.height]).toEqual([64, 64]);
+
+    // The consortium record: an ImagingStudy for the order, and the Task under way.
+    const imaging = await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `ImagingStudy?basedon=ServiceRequest/${orderId}`))
+          .entry?.[0]?.resource as ImagingStudy | undefined,
+      (s) => s?.numberOfInstances === instances.length,
+      'the ImagingStudy to reach the record',
+    );
+    expect(imaging?.id).toBe(head.studyInstanceUid);
+    expect(imaging?.modality?.[0]?.code).toBe('CT');
+    expect((imaging?.contained?.[0] as { address?: string }).address).toBe(
+      `http://127.0.0.1:${hub.ports.gateway}/dicomweb`,
+    );
+    const task = await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `Task?based-on=ServiceRequest/${orderId}`)).entry?.[0]
+          ?.resource as Task | undefined,
+      (t) => t?.status === 'in-progress',
+      'the Task to be in progress',
+    );
+    expect(task?.status).toBe('in-progress');
+
+    // Another clinic finds nothing and cannot retrieve it by its UIDs.
+    expect((await clinicB.search(`studies?AccessionNumber=${accession}`)).json).toEqual([]);
+    expect(
+      (
+        await clinicB.get(
+          `studies/${head.studyInstanceUid}`,
+          'multipart/related; type="application/dicom"',
+        )
+      ).status,
+    ).toBe(404);
+  });
+
+  it('refuses bad instances one by one with a reason and keeps the good ones', async () => {
+    const good = buildDicom({ patientName: 'TEST^GOOD' });
+    const truncated = buildDicom({ patientName: 'TEST^TRUNCATED' }).bytes;
+    const answer = await clinicA.store([
+      { body: good.bytes },
+      { body: Buffer.from('this is not DICOM at all') },
+      { body: truncated.subarray(0, truncated.length - 300) },
+    ]);
+    expect(answer.status).toBe(202);
+    expect(answer.json['00081199']?.Value).toHaveLength(1);
+    const failed = answer.json['00081198']?.Value as Array<Record<string, { Value?: unknown[] }>>;
+    expect(failed).toHaveLength(2);
+    for (const item of failed) expect(first(item, '00081197')).toEqual(expect.any(Number));
+    // The refused ones left nothing behind.
+    expect((await radiologist.search(`studies?PatientName=TEST^TRUNCATED`)).json).toEqual([]);
+
+    const wrongType = await fetch(`${hub.baseUrl}/dicomweb/studies`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tokens['clinic-a']}`,
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect(wrongType.status).toBe(415);
+  });
+
+  it('answers only callers with a token and a role that may see images', async () => {
+    expect((await fetch(`${hub.baseUrl}/dicomweb/studies`)).status).toBe(401);
+    const itops = await userToken(hub.baseUrl, 'itops');
+    expect(
+      (
+        await fetch(`${hub.baseUrl}/dicomweb/studies`, {
+          headers: { authorization: `Bearer ${itops}` },
+        })
+      ).status,
+    ).toBe(403);
+  });
+});
