@@ -3,7 +3,9 @@ import type { AuditEvent, Bundle, OperationOutcome, ServiceRequest } from 'fhir/
 import { Client as PgClient } from 'pg';
 import { hashSecret } from '../../apps/gateway/src/auth/password';
 import { DEMO_JWT_SECRET } from '../../apps/gateway/src/config';
+import { buildDicom } from '@hub/dicom';
 import { clientToken, userToken } from '../support/auth-client';
+import { DicomwebClient } from '../support/dicomweb-client';
 import { makeOrderBundle, makePatient, makeResidentId } from '../support/factories';
 import { type RunningHub, eventually, startHub } from '../support/hub-harness';
 
@@ -107,6 +109,7 @@ describe('access control and audit (e2e)', () => {
       'clinic-a-doctor',
       'labtech',
       'labdoc',
+      'radiology-trainee',
       'radiologist',
       'cardiologist',
       'itops',
@@ -347,6 +350,83 @@ describe('access control and audit (e2e)', () => {
       expect((await ack('clinic-b')).status).toBe(404);
       expect((await ack('labtech')).status).toBe(403);
       expect((await ack('clinic-a')).status).toBe(200);
+    });
+  });
+
+  describe('DICOMweb and reading', () => {
+    let study: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string };
+
+    beforeAll(async () => {
+      const order = await json<ServiceRequest>(
+        await get('clinic-a', `/fhir/ServiceRequest/${imagingOrder.orderId}`),
+      );
+      const accession = order.identifier?.find((i) => i.type?.coding?.[0]?.code === 'ACSN')?.value;
+      const built = buildDicom({ accessionNumber: accession, patientName: 'TEST^ACCESS' });
+      study = built;
+      const stored = await new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens['clinic-a']).store([
+        { body: built.bytes },
+      ]);
+      expect(stored.status).toBe(200);
+    });
+
+    it("cannot find or retrieve another clinic's study, even with its UIDs", async () => {
+      const other = new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens['clinic-b']);
+      expect(
+        (await other.search(`studies?StudyInstanceUID=${study.studyInstanceUid}`)).json,
+      ).toEqual([]);
+      for (const path of [
+        `studies/${study.studyInstanceUid}`,
+        `studies/${study.studyInstanceUid}/series/${study.seriesInstanceUid}/instances/${study.sopInstanceUid}/rendered`,
+        `studies/${study.studyInstanceUid}/metadata`,
+      ])
+        expect((await other.get(path, '*/*')).status).toBe(404);
+      const own = new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens['clinic-a']);
+      expect(
+        (await own.get(`studies/${study.studyInstanceUid}/metadata`, 'application/dicom+json'))
+          .status,
+      ).toBe(200);
+      expect((await get('itops', `/dicomweb/studies`)).status).toBe(403);
+      expect((await get('labtech', `/dicomweb/studies`)).status).toBe(403);
+    });
+
+    it('cannot sign a report without a licence: a trainee signature waits for a licensed co-signer', async () => {
+      const api = (who: string, method: string, path: string, body?: unknown) =>
+        send(
+          who,
+          method,
+          `/api/imaging/readings/${imagingOrder.orderId}/${path}`,
+          body ?? {},
+          'application/json',
+        );
+      await eventually(
+        async () => (await api('radiology-trainee', 'POST', 'claim')).status,
+        (status) => status === 200,
+        'the study to be ready to read',
+      );
+      expect(
+        (
+          await api('radiology-trainee', 'PUT', 'draft', {
+            findings: '未见异常。',
+            impression: '颅脑 CT 平扫未见异常',
+          })
+        ).status,
+      ).toBe(200);
+      const signed = await json<{ status: string }>(
+        await api('radiology-trainee', 'POST', 'signature'),
+      );
+      expect(signed.status).toBe('awaiting-cosign');
+      expect((await api('radiology-trainee', 'POST', 'cosignature')).status).toBe(403);
+      // Clinics and other centres have no part in reading.
+      expect((await api('clinic-a', 'POST', 'cosignature')).status).toBe(403);
+      expect((await api('cardiologist', 'POST', 'claim')).status).toBe(403);
+      // Nothing was released to the clinic.
+      const reports = await json<Bundle>(
+        await get(
+          'clinic-a',
+          `/fhir/DiagnosticReport?based-on=ServiceRequest/${imagingOrder.orderId}`,
+        ),
+      );
+      expect(reports.total).toBe(0);
     });
   });
 

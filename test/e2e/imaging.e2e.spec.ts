@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Bundle, ImagingStudy, ServiceRequest, Task } from 'fhir/r4';
+import type { Bundle, DiagnosticReport, ImagingStudy, ServiceRequest, Task } from 'fhir/r4';
 import { PNG } from 'pngjs';
 import { buildDicom } from '@hub/dicom';
 import { clientToken, userToken } from '../support/auth-client';
@@ -174,6 +174,108 @@ describe('DICOMweb archive (e2e)', () => {
         )
       ).status,
     ).toBe(404);
+  });
+
+  it('reads a study: a trainee drafts and signs, a senior co-signs, the clinic gets the report and its critical value, and an amendment follows', async () => {
+    const { orderId, accession } = await orderCt();
+    const ct = buildDicom({ accessionNumber: accession, patientName: 'ZHANG^SAN', modality: 'CT' });
+    expect((await clinicA.store([{ body: ct.bytes }])).status).toBe(200);
+    tokens.trainee = await userToken(hub.baseUrl, 'radiology-trainee');
+    const api = async <T>(who: string, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${hub.baseUrl}/api/imaging/${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${tokens[who]}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    };
+    type View = { status: string; version: number; claimedBy?: string };
+
+    const item = await eventually(
+      async () =>
+        (
+          await api<Array<{ orderId: string; status: string }>>('radiologist', 'GET', 'worklist')
+        ).body.find((i) => i.orderId === orderId),
+      (i) => i?.status === 'unread',
+      'the study to be on the worklist',
+    );
+    expect(item?.status).toBe('unread');
+
+    expect((await api<View>('trainee', 'POST', `readings/${orderId}/claim`)).status).toBe(200);
+    // One reader at a time.
+    expect((await api('radiologist', 'POST', `readings/${orderId}/claim`)).status).toBe(409);
+    const drafted = await api<View>('trainee', 'PUT', `readings/${orderId}/draft`, {
+      findings: '左侧额颞部硬膜下新月形高密度影，中线右移约 6 mm。',
+      impression: '左侧急性硬膜下血肿 Acute left subdural haematoma',
+      critical: { text: '急性硬膜下血肿伴中线移位 Acute subdural haematoma with midline shift' },
+    });
+    expect(drafted.body.status).toBe('draft');
+    // A trainee's signature does not release the report.
+    const signed = await api<View>('trainee', 'POST', `readings/${orderId}/signature`);
+    expect(signed.body.status).toBe('awaiting-cosign');
+    expect(
+      (await fhir<Bundle>('clinic-a', `DiagnosticReport?based-on=ServiceRequest/${orderId}`)).total,
+    ).toBe(0);
+    expect((await api('trainee', 'POST', `readings/${orderId}/cosignature`)).status).toBe(403);
+    const cosigned = await api<View>('radiologist', 'POST', `readings/${orderId}/cosignature`);
+    expect(cosigned.body.status).toBe('final');
+
+    const report = await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `DiagnosticReport?based-on=ServiceRequest/${orderId}`))
+          .entry?.[0]?.resource as DiagnosticReport | undefined,
+      (r) => r !== undefined,
+      'the signed report to reach the clinic',
+    );
+    expect(report).toMatchObject({
+      status: 'final',
+      imagingStudy: [{ reference: `ImagingStudy/${ct.studyInstanceUid}` }],
+      conclusion: expect.stringContaining('急性硬膜下血肿') as unknown,
+    });
+    expect(report?.resultsInterpreter?.map((r) => r.display)).toHaveLength(2);
+    const alerts = await eventually(
+      async () =>
+        (
+          (await (
+            await fetch(`${hub.baseUrl}/api/critical-values`, {
+              headers: { authorization: `Bearer ${tokens['clinic-a']}` },
+            })
+          ).json()) as { alerts: Array<{ orderId: string; finding: { text?: string } }> }
+        ).alerts.filter((a) => a.orderId === orderId),
+      (list) => list.length === 1,
+      'the critical finding to reach the clinic',
+    );
+    expect(alerts[0].finding.text).toMatch(/硬膜下血肿/);
+
+    // A signed report is never edited in place: it is amended, and the history is kept.
+    expect(
+      (await api('trainee', 'POST', `readings/${orderId}/amendment`, { reason: 'x y' })).status,
+    ).toBe(403);
+    const amending = await api<View>('radiologist', 'POST', `readings/${orderId}/amendment`, {
+      reason: '补充描述 added the skull fracture',
+    });
+    expect(amending.body).toMatchObject({ status: 'amending', version: 2 });
+    await api('radiologist', 'PUT', `readings/${orderId}/draft`, {
+      findings: '左侧额颞部硬膜下血肿；左颞骨线样骨折。',
+      impression: '左侧急性硬膜下血肿，左颞骨骨折',
+      critical: null,
+    });
+    expect(
+      (await api<View>('radiologist', 'POST', `readings/${orderId}/signature`)).body.status,
+    ).toBe('final');
+    const amended = await eventually(
+      async () =>
+        (await fhir<DiagnosticReport>('clinic-a', `DiagnosticReport/${report?.id}`)).status,
+      (status) => status === 'amended',
+      'the amendment to reach the record',
+    );
+    expect(amended).toBe('amended');
+    const history = await fhir<Bundle>('clinic-a', `DiagnosticReport/${report?.id}/_history`);
+    expect(history.total).toBe(2);
   });
 
   it('refuses bad instances one by one with a reason and keeps the good ones', async () => {

@@ -4,6 +4,8 @@ import { CentreInit1763880000100 } from './migrations/1763880000100-CentreInit';
 import { CentreOrderCancel1763880000500 } from './migrations/1763880000500-CentreOrderCancel';
 import { CentreOutboxDelay1763880000800 } from './migrations/1763880000800-CentreOutboxDelay';
 import { ImagingArchive1763880000820 } from './migrations/1763880000820-ImagingArchive';
+import { ImagingReading1763880000830 } from './migrations/1763880000830-ImagingReading';
+import { ImagingReportVersion, Reading } from './reading/reading.entity';
 import { ImagingInstance, ImagingSeries, ImagingStudy, OrderAccession } from './study/study.entity';
 
 /** The imaging centre's schema: the only one it reads and writes. */
@@ -15,6 +17,8 @@ export const entities: EntityClass[] = [
   ImagingSeries,
   ImagingInstance,
   OrderAccession,
+  Reading,
+  ImagingReportVersion,
 ];
 
 /** The schema's migrations, oldest first. Never edit one that has landed: add another. */
@@ -23,6 +27,7 @@ export const migrations = [
   CentreOrderCancel1763880000500,
   CentreOutboxDelay1763880000800,
   ImagingArchive1763880000820,
+  ImagingReading1763880000830,
 ];
 
 /** The imaging centre's DataSource, for `npm run migrate` and the tests. */

@@ -4,7 +4,8 @@ import { DEMO_JWT_SECRET, configSchemas, parseConfig } from '@hub/platform';
 
 /**
  * What the imaging centre reads besides the centre variables (`libs/centre`): where the DICOM
- * files live, the key the gateway signs its accessor tokens with, and how links are written.
+ * files live, the key the gateway signs its accessor tokens with, how links are written, and how
+ * long a reader's claim on a study lasts.
  */
 export const imagingConfigSchema = z
   .object({
@@ -20,6 +21,8 @@ export const imagingConfigSchema = z
      * request (X-Forwarded-Proto/-Host set by the gateway, else Host).
      */
     PUBLIC_URL: configSchemas.url(['http:', 'https:']).optional(),
+    /** How long a reader's claim on a study lasts (minutes) before another reader may take it. */
+    READING_CLAIM_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   })
   .transform((config, ctx) => {
     if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEMO_JWT_SECRET) {

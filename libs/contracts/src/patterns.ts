@@ -32,6 +32,20 @@ export const MessageNames = {
   SpecimenReject: 'specimen.reject',
   /** Imaging only: a stored study's summary: {@link StudyGetRequest} → {@link StudySummary}. */
   StudyGet: 'study.get',
+  /** Imaging only: the radiologists' worklist: {@link ReadingWorklistRequest} → {@link ReadingItem}[]. */
+  ReadingWorklist: 'reading.worklist',
+  /** Imaging only: one order's reading: {@link ReadingGetRequest} → {@link ReadingView} or null. */
+  ReadingGet: 'reading.get',
+  /** Imaging only: claim (or release) a study to read: {@link ReadingClaimRequest} → {@link ReadingReply}. */
+  ReadingClaim: 'reading.claim',
+  /** Imaging only: save the draft: {@link ReadingDraftRequest} → {@link ReadingReply}. */
+  ReadingDraft: 'reading.draft',
+  /** Imaging only: sign (a trainee's signature waits for a co-signature): {@link ReadingSignRequest}. */
+  ReadingSign: 'reading.sign',
+  /** Imaging only: a licensed senior co-signs a trainee's report: {@link ReadingSignRequest}. */
+  ReadingCosign: 'reading.cosign',
+  /** Imaging only: start an amendment of a signed report: {@link ReadingAmendRequest}. */
+  ReadingAmend: 'reading.amend',
 } as const;
 
 export type MessageName = (typeof MessageNames)[keyof typeof MessageNames];
@@ -320,3 +334,111 @@ export interface StudySummary {
     instances: Array<{ sopInstanceUid: string; sopClassUid: string; number?: number }>;
   }>;
 }
+
+/** Who is reading, as the gateway authenticated them. */
+export interface Reader {
+  username: string;
+  /** False for a trainee: their signature needs a licensed senior's co-signature. */
+  licensed: boolean;
+}
+
+/** Where an order's reading stands at the imaging centre. */
+export const ReadingStatuses = [
+  'awaiting-images',
+  'unread',
+  'claimed',
+  'draft',
+  'awaiting-cosign',
+  'final',
+  'amending',
+] as const;
+export type ReadingStatus = (typeof ReadingStatuses)[number];
+
+export interface ReadingWorklistRequest {
+  modality?: string;
+  /** Organisation code of the ordering clinic. */
+  requesterOrg?: string;
+  status?: ReadingStatus;
+  limit?: number;
+}
+
+/** One order on the radiologists' worklist (no patient data: the workbench joins it at the gateway). */
+export interface ReadingItem {
+  orderId: string;
+  accessionNumber: string;
+  code: string;
+  priority: string;
+  requesterOrg: string;
+  studyInstanceUid?: string;
+  modalities: string[];
+  /** When the images arrived (the turnaround clock starts). */
+  imagesAt?: string;
+  /** Turnaround target: when the report is due, and minutes left (negative when late). */
+  dueAt?: string;
+  minutesLeft?: number;
+  status: ReadingStatus;
+  claimedBy?: string;
+  claimExpiresAt?: string;
+}
+
+export interface ReadingGetRequest {
+  orderId: string;
+}
+
+export interface ReadingClaimRequest {
+  orderId: string;
+  reader: Reader;
+  /** True to give the claim back. */
+  release?: boolean;
+}
+
+export interface ReadingDraftRequest {
+  orderId: string;
+  reader: Reader;
+  /** 检查所见 */
+  findings: string;
+  /** 诊断意见 */
+  impression: string;
+  /** A critical finding (危急值) in words, or null to clear it. */
+  critical?: { text: string } | null;
+}
+
+export interface ReadingSignRequest {
+  orderId: string;
+  reader: Reader;
+  traceId: string;
+}
+
+export interface ReadingAmendRequest {
+  orderId: string;
+  reader: Reader;
+  reason: string;
+}
+
+/** An order's reading: the current version and the signed history. */
+export interface ReadingView {
+  orderId: string;
+  studyInstanceUid?: string;
+  status: ReadingStatus;
+  /** The version being written or last signed (1 = first report; later ones are amendments). */
+  version: number;
+  claimedBy?: string;
+  claimExpiresAt?: string;
+  findings?: string;
+  impression?: string;
+  critical?: { text: string };
+  author?: string;
+  signedBy?: string;
+  signedAt?: string;
+  cosignedBy?: string;
+  cosignedAt?: string;
+  amendmentReason?: string;
+  history: Array<{
+    version: number;
+    status: 'final' | 'amended';
+    signedBy: string;
+    signedAt: string;
+  }>;
+}
+
+export type ReadingReply = { ok: true; reading: ReadingView } | CentreRefusal;

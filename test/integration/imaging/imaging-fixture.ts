@@ -71,8 +71,8 @@ export interface ImagingCentre {
   orders: CentreOrderService;
   url: string;
   dataDir: string;
-  /** `hub.imaging-events` and `hub.task-events` under the test prefix. */
-  queues: { imagingEvents: Queue; taskEvents: Queue };
+  /** `hub.imaging-events`, `hub.task-events` and `hub.results` under the test prefix. */
+  queues: { imagingEvents: Queue; taskEvents: Queue; results: Queue };
   /** A signed accessor token as the gateway forwards it (60 s unless told otherwise). */
   token(caller: Caller, options?: { expiresIn?: number; kind?: string; secret?: string }): string;
   /** A request to the archive with the caller's token (none for `undefined`). */
@@ -85,7 +85,7 @@ export interface ImagingCentre {
   ): Promise<{ status: number; body: Record<string, { vr: string; Value?: unknown[] }> }>;
   /** Sends a request/reply message to the centre over Redis, as the gateway does. */
   send<T>(message: MessageName, payload: unknown): Promise<T>;
-  /** Forgets the studies (rows and files), orders and outbox rows a test made. */
+  /** Forgets the studies (rows and files), orders, readings and outbox rows a test made. */
   forget(studies: string[], orders: string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -127,6 +127,7 @@ export async function startImagingCentre(): Promise<ImagingCentre> {
   const queues = {
     imagingEvents: queue(Queues.HubImagingEvents),
     taskEvents: queue(Queues.HubTaskEvents),
+    results: queue(Queues.HubResults),
   };
   const db = app.get<DataSource>(getDataSourceToken());
   const jwt = new JwtService({ secret: JWT_SECRET });
@@ -193,6 +194,8 @@ export async function startImagingCentre(): Promise<ImagingCentre> {
         `DELETE FROM imaging.outbox WHERE payload->>'orderId' = ANY($1) OR payload->>'studyInstanceUid' = ANY($2)`,
         [orders, studies],
       );
+      await db.query(`DELETE FROM imaging.report WHERE order_id = ANY($1)`, [orders]);
+      await db.query(`DELETE FROM imaging.reading WHERE order_id = ANY($1)`, [orders]);
       await db.query(`DELETE FROM imaging.order_accession WHERE order_id = ANY($1)`, [orders]);
       await db.query(`DELETE FROM imaging.received_order WHERE order_id = ANY($1)`, [orders]);
     },

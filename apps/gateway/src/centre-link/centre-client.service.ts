@@ -64,6 +64,11 @@ export class CentreClient implements OnModuleDestroy {
     return this.send<T>('lab', message, payload);
   }
 
+  /** Any of the imaging centre's request/reply messages (reading); see libs/contracts. */
+  imaging<T>(message: MessageName, payload: unknown): Promise<T> {
+    return this.send<T>('imaging', message, payload);
+  }
+
   private send<T>(
     centre: Centre,
     message: MessageName,

@@ -4,11 +4,16 @@ import { FhirModule } from '../fhir/fhir.module';
 import { DicomwebProxyController } from './dicomweb-proxy.controller';
 import { ImagingEventProcessor } from './imaging-event.processor';
 import { ImagingStudyService } from './imaging-study.service';
+import { ReadingController } from './reading.controller';
+import { ReadingService } from './reading.service';
 
-/** Imaging: the public DICOMweb edge (proxied to the archive) and ImagingStudy in the record. */
+/**
+ * Imaging: the public DICOMweb edge (proxied to the archive), ImagingStudy in the record, and the
+ * radiologists' reading API.
+ */
 @Module({
   imports: [AuthModule, FhirModule],
-  controllers: [DicomwebProxyController],
-  providers: [ImagingStudyService, ImagingEventProcessor],
+  controllers: [DicomwebProxyController, ReadingController],
+  providers: [ImagingStudyService, ImagingEventProcessor, ReadingService],
 })
 export class ImagingModule {}

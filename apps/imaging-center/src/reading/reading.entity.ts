@@ -1,0 +1,117 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { DiagnosticReport } from 'fhir/r4';
+import { type CriticalFinding } from '@hub/contracts';
+
+/**
+ * The reading of one imaging order: the id its report has in every version, and the reader who
+ * has claimed the study (one at a time, until `claimExpiresAt`).
+ */
+@Entity({ name: 'reading' })
+export class Reading {
+  @PrimaryColumn({ name: 'order_id', type: 'text' })
+  orderId: string;
+
+  /** The DiagnosticReport's id at the hub, the same for every version. */
+  @Column({ name: 'report_id', type: 'uuid', unique: true })
+  reportId: string;
+
+  @Column({ name: 'claimed_by', type: 'text', nullable: true })
+  claimedBy: string | null;
+
+  @Column({ name: 'claim_expires_at', type: 'timestamptz', nullable: true })
+  claimExpiresAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+}
+
+/**
+ * Where a version stands: being written (`draft`; `amending` until the amendment's first save),
+ * signed by a trainee and waiting for a licensed senior (`awaiting-cosign`), or released
+ * (`final` for version 1, `amended` after).
+ */
+export type ImagingReportStatus = 'draft' | 'amending' | 'awaiting-cosign' | 'final' | 'amended';
+
+/** The critical finding of a released version, as `report.get` gives it. */
+export interface ReleasedCritical {
+  findings: CriticalFinding[];
+  reportedBy: string;
+  reportedAt: string;
+}
+
+/**
+ * One version of an order's imaging report (影像诊断报告): the text, who wrote, signed and
+ * co-signed it, and once released the DiagnosticReport. A released version is never changed (a
+ * trigger refuses it); an amendment is the next version.
+ */
+@Entity({ name: 'report' })
+export class ImagingReportVersion {
+  @PrimaryColumn({ name: 'report_id', type: 'uuid' })
+  reportId: string;
+
+  @PrimaryColumn({ type: 'int' })
+  version: number;
+
+  @Column({ name: 'order_id', type: 'text' })
+  orderId: string;
+
+  @Column({ type: 'text' })
+  status: ImagingReportStatus;
+
+  /** 检查所见 */
+  @Column({ type: 'text' })
+  findings: string;
+
+  /** 诊断意见 */
+  @Column({ type: 'text' })
+  impression: string;
+
+  /** A critical finding (危急值) in the reader's words. */
+  @Column({ name: 'critical_text', type: 'text', nullable: true })
+  criticalText: string | null;
+
+  /** Who wrote the text: the last to save the draft (the amending reader until they do). */
+  @Column({ type: 'text' })
+  author: string;
+
+  @Column({ name: 'drafted_at', type: 'timestamptz', nullable: true })
+  draftedAt: Date | null;
+
+  @Column({ name: 'signed_by', type: 'text', nullable: true })
+  signedBy: string | null;
+
+  @Column({ name: 'signed_at', type: 'timestamptz', nullable: true })
+  signedAt: Date | null;
+
+  @Column({ name: 'cosigned_by', type: 'text', nullable: true })
+  cosignedBy: string | null;
+
+  @Column({ name: 'cosigned_at', type: 'timestamptz', nullable: true })
+  cosignedAt: Date | null;
+
+  /** Who started the amendment (later versions). */
+  @Column({ name: 'amended_by', type: 'text', nullable: true })
+  amendedBy: string | null;
+
+  @Column({ name: 'amendment_reason', type: 'text', nullable: true })
+  amendmentReason: string | null;
+
+  /** When the version was released; null until then. */
+  @Column({ name: 'issued_at', type: 'timestamptz', nullable: true })
+  issuedAt: Date | null;
+
+  @Column({ name: 'diagnostic_report', type: 'jsonb', nullable: true })
+  diagnosticReport: DiagnosticReport | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  critical: ReleasedCritical | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+}
