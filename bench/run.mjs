@@ -1,256 +1,63 @@
-// npm run bench: the HL7 MLLP benchmark. Sends ORM^O01 orders over N persistent MLLP connections,
-// first to a bare MLLP echo server (the baseline: what the client, loopback and framing cost), then
-// to the hub (five compiled apps on a database and Redis prefix of their own), and prints
-// messages/s and ACK latency for both, their ratio, and whether the hub stored every order.
-// Knobs: see bench/README.md or `npm run bench -- --help`.
-import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
-import { APP_NAMES, entryOf } from '../scripts/lib/apps.mjs';
-import { compiledFiles } from '../scripts/lib/database.mjs';
-import { bold, complain, fail, ok, runMain, say } from '../scripts/lib/output.mjs';
-import { buildIfMissing } from '../scripts/lib/prepare.mjs';
-import {
-  DEFAULT_DATABASE_URL,
-  DEFAULT_REDIS_URL,
-  checkServices,
-  redactUrl,
-} from '../scripts/lib/services.mjs';
-import { runLoad } from './lib/load.mjs';
-import { ackProblem, orderMessage, residentId } from './lib/orders.mjs';
-import { launchHub, startEchoServer } from './lib/processes.mjs';
-import { problemLines, summarize, table } from './lib/report.mjs';
-import {
-  createDatabase,
-  databaseUrlFor,
-  deleteRedisKeys,
-  dropDatabase,
-  settledOrderCount,
-} from './lib/storage.mjs';
+// npm run bench: the HL7 MLLP benchmark (bench/hl7.mjs), then the DICOMweb one (bench/dicomweb.mjs),
+// each in its own process. A flag goes to the benchmark that has it (`--instances` to DICOMweb,
+// `--connections` to HL7; see bench/lib/knobs.mjs), `--help` to both; the environment goes to both.
+// The second runs even when the first found errors; the exit code is the worse of the two, and an
+// interruption (Ctrl-C) stops here with 130 once the running benchmark has cleaned up.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DICOMWEB_KNOBS } from './lib/knobs.mjs';
 
-const KNOBS = {
-  connections: { env: 'BENCH_CONNECTIONS', fallback: 8, min: 1, max: 256 },
-  messages: { env: 'BENCH_MESSAGES', fallback: 2000, min: 1, max: 1_000_000 },
-  warmup: { env: 'BENCH_WARMUP', fallback: 200, min: 0, max: 100_000 },
-  'ack-timeout-ms': { env: 'BENCH_ACK_TIMEOUT_MS', fallback: 10_000, min: 100, max: 120_000 },
-  'max-seconds': { env: 'BENCH_MAX_SECONDS', fallback: 120, min: 1, max: 3600 },
-};
+const BENCHMARKS = ['hl7.mjs', 'dicomweb.mjs'];
 
-const HELP = `npm run bench [-- --connections N --messages N --warmup N --ack-timeout-ms N --max-seconds N]
-${Object.entries(KNOBS)
-  .map(
-    ([name, knob]) => `  --${name.padEnd(15)} or ${knob.env.padEnd(21)} default ${knob.fallback}`,
-  )
-  .join('\n')}
-  DATABASE_URL (server only; the database is hub_bench_<pid>), REDIS_URL as for npm start`;
-
-/** The knobs from the command line, else the environment, else the defaults; a bad one stops us. */
-function readConfig() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        ...Object.fromEntries(Object.keys(KNOBS).map((name) => [name, { type: 'string' }])),
-      },
-    }));
-  } catch (error) {
-    fail(`${error.message}\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const config = {};
-  for (const [name, knob] of Object.entries(KNOBS)) {
-    const raw = values[name] ?? process.env[knob.env];
-    const value = raw === undefined || raw === '' ? knob.fallback : Number(raw);
-    if (!Number.isInteger(value) || value < knob.min || value > knob.max)
-      fail(
-        `--${name} / ${knob.env} must be a whole number from ${knob.min} to ${knob.max}, got "${raw}"`,
-      );
-    config[name] = value;
-  }
-  return {
-    connections: config.connections,
-    messages: config.messages,
-    warmup: config.warmup,
-    ackTimeoutMs: config['ack-timeout-ms'],
-    maxSeconds: config['max-seconds'],
-  };
-}
-
-/** The share of all CPUs' time spent busy over the next `ms` (before the benchmark loads them). */
-async function cpuBusy(ms) {
-  const total = () =>
-    cpus().reduce(
-      (sum, { times }) => {
-        const all = times.user + times.nice + times.sys + times.irq + times.idle;
-        return { all: sum.all + all, idle: sum.idle + times.idle };
-      },
-      { all: 0, idle: 0 },
-    );
-  const before = total();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = total();
-  const all = after.all - before.all;
-  return all > 0 ? 1 - (after.idle - before.idle) / all : 0;
-}
-
-const percent = (share) => `${Math.round(share * 100)} %`;
-
-// Everything started is stopped (and the database dropped) in reverse order, whether the run ends,
-// fails or is interrupted; each resource is registered as soon as it exists.
-const cleanups = [];
-async function cleanUp() {
-  while (cleanups.length) {
-    const { what, run } = cleanups.pop();
-    try {
-      await run();
-    } catch (error) {
-      complain(`${what} failed: ${error.message}`);
+/** The command-line arguments split into the HL7 benchmark's and the DICOMweb benchmark's. */
+function splitArgs(args) {
+  const hl7 = [];
+  const dicomweb = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--help' || arg === '-h') {
+      hl7.push(arg);
+      dicomweb.push(arg);
+      continue;
     }
+    const name = /^--([^=]+)/.exec(arg)?.[1];
+    const target = name && name in DICOMWEB_KNOBS ? dicomweb : hl7;
+    target.push(arg);
+    // `--flag value`: the value goes with its flag.
+    if (name && !arg.includes('=') && i + 1 < args.length && !args[i + 1].startsWith('--'))
+      target.push(args[++i]);
   }
+  return [hl7, dicomweb];
 }
 
-// Ctrl-C or SIGTERM aborts the step under way; the run then cleans up and exits 130.
-const interruption = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (interruption.signal.aborted) process.exit(130); // a second Ctrl-C: stop cleaning up
-    complain(`${signal}: stopping the apps and dropping the bench database (again: quit at once)`);
-    interruption.abort();
+function run(script, args) {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL(script, import.meta.url)), ...args],
+    {
+      stdio: 'inherit',
+    },
+  );
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    // Ctrl-C reaches the benchmark through the terminal's process group; it cleans up and exits 130.
+    // A SIGTERM sent to this process alone is passed on.
+    process.removeAllListeners('SIGTERM');
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
   });
 }
-const checkpoint = () => {
-  if (interruption.signal.aborted) throw new Error('interrupted');
-};
 
-runMain(async () => {
-  const config = readConfig();
-  buildIfMissing([...compiledFiles(), ...APP_NAMES.map(entryOf)]);
-
-  const serverUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-  const databaseUrl = databaseUrlFor(serverUrl, `hub_bench_${process.pid}`);
-  const redisPrefix = `bench${process.pid}`;
-  say(`checking PostgreSQL (${redactUrl(serverUrl)}) and Redis (${redactUrl(redisUrl)})`);
-  const [problems, busyAtStart] = await Promise.all([
-    checkServices({ databaseUrl: serverUrl, redisUrl }),
-    // Other work on the machine skews both targets, so the report says how busy it was.
-    cpuBusy(1000),
-  ]);
-  if (problems.length) {
-    problems.forEach(complain);
-    process.exit(1);
-  }
-
-  // Control id and placer number are the same unique string, so an ACK is matched to its order
-  // and the stored orders can be counted by prefix.
-  const placerPrefix = `BENCH${process.pid}-`;
-  const load = {
-    ...config,
-    makeMessage: (seq) => {
-      const id = `${placerPrefix}${seq}`;
-      return {
-        controlId: id,
-        payload: orderMessage({ controlId: id, placer: id, residentId: residentId(seq) }),
-      };
-    },
-    checkAck: ackProblem,
-  };
-  const plan = `${config.connections} connections, ${config.warmup} warm-up + ${config.messages} measured messages`;
-
-  let baseline, hub, stored, hubDied;
-  const { signal } = interruption;
-  try {
-    say(`baseline: bare MLLP echo server, ${plan}`);
-    const echo = await startEchoServer();
-    cleanups.push({ what: 'stopping the echo server', run: echo.stop });
-    checkpoint();
-    baseline = await runLoad({ ...load, port: echo.port, signal });
-    checkpoint();
-    await echo.stop(); // not running beside the hub
-
-    say(`creating ${redactUrl(databaseUrl)} (migrations and demo seed of dist/)`);
-    cleanups.push({
-      what: `dropping ${redactUrl(databaseUrl)}`,
-      run: () => dropDatabase(databaseUrl),
-    });
-    await createDatabase(databaseUrl);
-    cleanups.push({
-      what: `deleting Redis keys ${redisPrefix}:*`,
-      run: () => deleteRedisKeys(redisUrl, redisPrefix),
-    });
-    checkpoint();
-    say(`starting the hub (REDIS_PREFIX=${redisPrefix}) and waiting for /health`);
-    const apps = await launchHub({ databaseUrl, redisUrl, prefix: redisPrefix });
-    cleanups.push({ what: 'stopping the hub', run: apps.stop });
-    await apps.ready(signal);
-    checkpoint();
-
-    say(`hub: ORM^O01 over MLLP, ${plan}`);
-    hub = await runLoad({ ...load, port: apps.hl7Port, signal });
-    checkpoint();
-    stored = await settledOrderCount(databaseUrl, placerPrefix, hub.sent);
-    const dead = apps.exited();
-    if (dead) hubDied = `${dead.name} exited during the run\n${apps.describe()}`;
-  } catch (error) {
-    if (!signal.aborted) throw error; // after the clean-up below
-  } finally {
-    await cleanUp();
-  }
-  if (signal.aborted) process.exit(130);
-
-  const rows = [
-    summarize('echo baseline', config.connections, baseline.measured),
-    summarize('hub (gateway)', config.connections, hub.measured),
-  ];
-  console.log(
-    `\n${bold('HL7 MLLP benchmark')}: ${plan}, ACK time-out ${config.ackTimeoutMs} ms; ` +
-      `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'} (${percent(busyAtStart)} busy ` +
-      `before the run), Node ${process.version}\n`,
-  );
-  if (busyAtStart > 0.25)
-    complain(
-      `the CPUs were ${percent(busyAtStart)} busy before the run: the figures are not those of a quiet machine`,
-    );
-  console.log(table(...rows));
-  console.log('(latency: from writing a message to reading its whole ACK; warm-up excluded)\n');
-
-  let failed = false;
-  for (const [name, run] of [
-    ['echo baseline', baseline],
-    ['hub', hub],
-  ]) {
-    for (const phase of [run.warmup, run.measured]) {
-      if (phase.stoppedAt)
-        complain(`${name}: stopped early, ${phase.stoppedAt}, after ${phase.messages} messages`);
-      if (phase.errors) {
-        failed = true;
-        complain(
-          `${name}: ${phase.errors} of ${phase.messages} ${phase === run.warmup ? 'warm-up ' : ''}messages failed:`,
-        );
-        problemLines(phase).forEach((line) => console.error(`    ${line}`));
-      }
-    }
-  }
-  const acknowledged = hub.warmup.ok + hub.measured.ok;
-  const orders = `orders: ${hub.sent} sent (warm-up included), ${acknowledged} answered AA, ${stored} stored in gateway.service_order`;
-  // Every order sent must be stored exactly once: fewer means lost orders, whatever the ACKs said.
-  if (stored === hub.sent && acknowledged === hub.sent) ok(orders);
-  else {
-    failed = true;
-    const verdict =
-      stored < hub.sent
-        ? `${hub.sent - stored} orders LOST`
-        : stored > hub.sent
-          ? `${stored - hub.sent} more stored than sent`
-          : 'all stored, but not all answered AA (see above)';
-    complain(`${orders}: ${verdict}`);
-  }
-  if (hubDied) {
-    failed = true;
-    complain(hubDied);
-  }
-  if (failed) process.exit(1);
+let interrupted = false;
+process.on('SIGINT', () => {
+  interrupted = true; // the running benchmark handles it; the next one is not started
 });
+
+const argsOf = splitArgs(process.argv.slice(2));
+let worst = 0;
+for (const [index, script] of BENCHMARKS.entries()) {
+  const code = await run(script, argsOf[index]);
+  if (code === 130 || interrupted) process.exit(130);
+  worst = Math.max(worst, code);
+  if (index < BENCHMARKS.length - 1) console.log('');
+}
+process.exit(worst);

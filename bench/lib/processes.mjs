@@ -1,4 +1,4 @@
-// The processes the benchmark starts: the bare echo server and the five compiled hub apps, on free
+// The processes the benchmarks start: the bare echo server and the five compiled hub apps, on free
 // loopback ports, each stopped with SIGTERM (SIGKILL after a grace period) and awaited.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -21,17 +21,18 @@ export function freePort() {
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited after the grace period. */
-async function stopProcess(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+export async function stopProcess(child, graceMs = STOP_GRACE_MS) {
+  // Not started (spawn failed: no 'exit' will come), or gone already.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }
 
 /** Keeps the last lines a process printed, for a failure message. */
-function keepOutput(child) {
+export function keepOutput(child) {
   const lines = [];
   const keep = (chunk) => {
     lines.push(...chunk.toString().split('\n').filter(Boolean));
@@ -61,10 +62,11 @@ export function startEchoServer() {
 }
 
 /**
- * Starts the five compiled apps against `databaseUrl` and Redis under `prefix` on free ports.
+ * Starts the five compiled apps against `databaseUrl` and Redis under `prefix` on free ports;
+ * `env` adds or overrides variables (e.g. the imaging centre's DATA_DIR).
  * Returns at once, so the caller can arrange to stop them before waiting for `ready()`.
  */
-export async function launchHub({ databaseUrl, redisUrl, prefix }) {
+export async function launchHub({ databaseUrl, redisUrl, prefix, env: extra = {} }) {
   const ports = {};
   for (const name of [...APP_NAMES, 'hl7']) ports[name] = await freePort();
   const env = {
@@ -81,9 +83,11 @@ export async function launchHub({ databaseUrl, redisUrl, prefix }) {
     IMAGING_PORT: String(ports['imaging-center']),
     ECG_PORT: String(ports['ecg-center']),
     PATHOLOGY_PORT: String(ports['pathology-center']),
-    // Only HTTP is rate-limited, and the benchmark speaks MLLP; keep /health polling clear anyway.
+    // Only HTTP is rate-limited (MLLP is not); the API limit is the most the gateway accepts, so
+    // neither the DICOMweb benchmark nor /health polling is ever throttled.
     AUTH_RATE_PER_MINUTE: '1000',
     API_RATE_PER_MINUTE: '1000000',
+    ...extra,
   };
   const apps = APP_NAMES.map((name) => {
     const child = spawn(process.execPath, [entryOf(name)], {
@@ -104,6 +108,7 @@ export async function launchHub({ databaseUrl, redisUrl, prefix }) {
 
   return {
     hl7Port: ports.hl7,
+    gatewayPort: ports.gateway,
     /** The first app that has exited, if any. */
     exited,
     /** Recent output of every app, for a failure message. */

@@ -21,11 +21,28 @@ export function summarize(target, connections, phase) {
   };
 }
 
-const ms = (value) => (Number.isNaN(value) ? '-' : value.toFixed(value < 10 ? 2 : 1));
-const ratio = (value) => {
+/** Milliseconds with 2 decimals below 10, else 1; '-' when there is no figure. */
+export const ms = (value) => (Number.isNaN(value) ? '-' : value.toFixed(value < 10 ? 2 : 1));
+
+/** A ratio of two figures, e.g. `0.57×`, `27.1×`, `275×`; '-' when either is missing or 0. */
+export const ratio = (value) => {
   if (!Number.isFinite(value)) return '-';
   return `${value >= 100 ? value.toFixed(0) : value.toPrecision(value < 1 ? 2 : 3)}×`;
 };
+
+/**
+ * A plain-text table of `rows` (arrays of strings) under `header`: the first column left-aligned,
+ * the figures right-aligned, a dashed line under the header.
+ */
+export function formatTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
 
 /** A plain-text table: one row per target, then the hub/baseline ratios. */
 export function table(baseline, hub) {
@@ -59,14 +76,7 @@ export function table(baseline, hub) {
     ratio(hub.max / baseline.max),
     '',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  // The target column reads left-aligned, the figures right-aligned.
-  const line = (cells) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return formatTable(header, rows);
 }
 
 /** The distinct problems of a phase, most frequent first, at most `limit`. */

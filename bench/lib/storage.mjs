@@ -79,3 +79,19 @@ export async function deleteRedisKeys(url, prefix) {
     redis.disconnect();
   }
 }
+
+/** What the hub's imaging archive holds: instances indexed, their bytes, and the database's size. */
+export function archiveCounts(url) {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query(
+      `SELECT count(*)::int AS instances, coalesce(sum(size_bytes), 0)::bigint AS bytes,
+              pg_database_size(current_database())::bigint AS database_bytes
+         FROM imaging.instance`,
+    );
+    return {
+      instances: rows[0].instances,
+      bytes: Number(rows[0].bytes),
+      databaseBytes: Number(rows[0].database_bytes),
+    };
+  });
+}

@@ -39,11 +39,17 @@ describe('DICOMweb archive (e2e)', () => {
   };
 
   /** A head CT ordered by clinic A; its id and accession number. */
-  const orderCt = async () => {
+  const orderCt = async (mrn?: string) => {
+    const patient = makePatient({ gender: 'female', birthDate: '1962-03-15' });
+    if (mrn)
+      patient.identifier = [
+        ...(patient.identifier ?? []),
+        { system: 'urn:hub:mrn:CLINIC-A', value: mrn },
+      ];
     const bundle = makeOrderBundle({
       org: 'CLINIC-A',
       code: { system: 'urn:hub:catalogue', code: 'IMG-CT-HEAD' },
-      patient: makePatient({ gender: 'female', birthDate: '1962-03-15' }),
+      patient,
     });
     const answer = await fhir<Bundle>('clinic-a', '', {
       method: 'POST',
@@ -276,6 +282,35 @@ describe('DICOMweb archive (e2e)', () => {
     expect(amended).toBe('amended');
     const history = await fhir<Bundle>('clinic-a', `DiagnosticReport/${report?.id}/_history`);
     expect(history.total).toBe(2);
+  });
+
+  it('links a study without an accession number by patient and procedure, and leaves a stranger for staff', async () => {
+    const mrn = `MRN-${Date.now()}`;
+    const { orderId } = await orderCt(mrn);
+    const ct = buildDicom({ patientId: mrn, patientName: 'LI^SI', modality: 'CT' });
+    expect((await clinicA.store([{ body: ct.bytes }])).status).toBe(200);
+    const linked = await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `ImagingStudy?basedon=ServiceRequest/${orderId}`))
+          .entry?.[0]?.resource as ImagingStudy | undefined,
+      (s) => s !== undefined,
+      'the study to be linked by patient and procedure',
+    );
+    expect(linked?.id).toBe(ct.studyInstanceUid);
+
+    const stranger = buildDicom({ patientId: 'NOBODY-1', patientName: 'WANG^WU', modality: 'CT' });
+    expect((await clinicA.store([{ body: stranger.bytes }])).status).toBe(200);
+    const unmatched = await eventually(
+      async () =>
+        (await (
+          await fetch(`${hub.baseUrl}/dicomweb-admin/unmatched`, {
+            headers: { authorization: `Bearer ${tokens.radiologist}` },
+          })
+        ).json()) as Array<{ studyInstanceUid: string }>,
+      (list) => list.some((s) => s.studyInstanceUid === stranger.studyInstanceUid),
+      'the stranger to be in the unmatched list',
+    );
+    expect(unmatched.map((s) => s.studyInstanceUid)).not.toContain(ct.studyInstanceUid);
   });
 
   it('refuses bad instances one by one with a reason and keeps the good ones', async () => {

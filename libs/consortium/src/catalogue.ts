@@ -17,6 +17,8 @@ export interface CatalogueItem {
   members?: string[];
   /** Lab items: the specimen type collected (a key of the lab's specimen types). */
   specimenType?: string;
+  /** Imaging items: the DICOM modalities a study for it has (for matching without accession). */
+  modalities?: string[];
 }
 
 /** Administrative sex as FHIR codes it. */

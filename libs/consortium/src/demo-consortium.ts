@@ -231,6 +231,7 @@ export const demoCatalogue: CatalogueItem[] = [
     centre: 'imaging',
     price: '70.00',
     turnaroundMinutes: { routine: 60, urgent: 30, stat: 30 },
+    modalities: ['DX', 'CR'],
   },
   {
     system: LOCAL,
@@ -240,6 +241,7 @@ export const demoCatalogue: CatalogueItem[] = [
     centre: 'imaging',
     price: '180.00',
     turnaroundMinutes: { routine: 240, urgent: 60, stat: 30 },
+    modalities: ['CT'],
   },
   {
     system: LOCAL,
@@ -249,6 +251,7 @@ export const demoCatalogue: CatalogueItem[] = [
     centre: 'imaging',
     price: '200.00',
     turnaroundMinutes: { routine: 240, urgent: 60, stat: 60 },
+    modalities: ['CT'],
   },
   {
     system: LOCAL,
@@ -258,6 +261,7 @@ export const demoCatalogue: CatalogueItem[] = [
     centre: 'imaging',
     price: '120.00',
     turnaroundMinutes: { routine: 240, urgent: 60, stat: 30 },
+    modalities: ['US'],
   },
   {
     system: LOINC,

@@ -195,6 +195,8 @@ export const jobIds = {
   /** One per change of a study (its instance count at the time). */
   studyUpdate: (studyInstanceUid: string, instances: number) =>
     `study-${studyInstanceUid}-${instances}`,
+  /** A study that matched no order by accession number: the hub tries the patient + procedure. */
+  studyUnmatched: (studyInstanceUid: string) => `study-${studyInstanceUid}-unmatched`,
   criticalValueEscalate: (alertId: string, level: number) => `critical-${alertId}-${level}`,
 };
 

@@ -32,6 +32,8 @@ export const MessageNames = {
   SpecimenReject: 'specimen.reject',
   /** Imaging only: a stored study's summary: {@link StudyGetRequest} → {@link StudySummary}. */
   StudyGet: 'study.get',
+  /** Imaging only: link an unmatched study to an order: {@link StudyLinkRequest} → {@link StudyLinkReply}. */
+  StudyLink: 'study.link',
   /** Imaging only: the radiologists' worklist: {@link ReadingWorklistRequest} → {@link ReadingItem}[]. */
   ReadingWorklist: 'reading.worklist',
   /** Imaging only: one order's reading: {@link ReadingGetRequest} → {@link ReadingView} or null. */
@@ -320,6 +322,10 @@ export interface StudySummary {
   studyInstanceUid: string;
   orderId?: string;
   accessionNumber?: string;
+  /** PatientID (0010,0020) as the modality wrote it, for matching an unmatched study to its order. */
+  patientId?: string;
+  /** The member whose system sent the study (clinic uploads), when known. */
+  uploadedByOrg?: string;
   /** ISO date-time from StudyDate/StudyTime, when given. */
   started?: string;
   description?: string;
@@ -442,3 +448,11 @@ export interface ReadingView {
 }
 
 export type ReadingReply = { ok: true; reading: ReadingView } | CentreRefusal;
+
+export interface StudyLinkRequest {
+  studyInstanceUid: string;
+  orderId: string;
+  traceId: string;
+}
+
+export type StudyLinkReply = { ok: true } | CentreRefusal;

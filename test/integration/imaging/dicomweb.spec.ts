@@ -652,6 +652,8 @@ describe('imaging centre DICOMweb archive (real PostgreSQL, Redis and files)', (
         studyInstanceUid: study,
         orderId: order.orderId,
         accessionNumber: order.accessionNumber,
+        patientId: `P${RUN}`,
+        uploadedByOrg: 'CLINIC-A',
         modalities: ['CT'],
         numberOfSeries: 1,
         numberOfInstances: 2,
@@ -781,9 +783,12 @@ describe('imaging centre DICOMweb archive (real PostgreSQL, Redis and files)', (
       const accessionNumber = `IMG-EARLY-${RUN}`;
       const early = instance({ accessionNumber });
       expect((await centre.stow(callers.radiologist, [{ bytes: early.bytes }])).status).toBe(200);
-      expect(
-        await jobsWith(centre.queues.imagingEvents, 'studyInstanceUid', early.studyInstanceUid),
-      ).toEqual([]);
+      // Unmatched: the hub is asked once to try the patient and the procedure.
+      const unmatched = await waitForJob(
+        centre.queues.imagingEvents,
+        jobIds.studyUnmatched(early.studyInstanceUid),
+      );
+      expect(unmatched.data).not.toHaveProperty('orderId');
 
       const order = await receivedOrder({ accessionNumber, requesterOrgId: 'CLINIC-A' });
       const update = await waitForJob(

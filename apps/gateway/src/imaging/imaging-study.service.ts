@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ImagingStudy, ServiceRequest } from 'fhir/r4';
-import { type StudySummary, type StudyUpdatePayload } from '@hub/contracts';
-import { type StoredResource, Systems } from '@hub/fhir';
+import {
+  MessageNames,
+  type StudyLinkReply,
+  type StudySummary,
+  type StudyUpdatePayload,
+} from '@hub/contracts';
+import { demoCatalogue } from '@hub/consortium';
+import { RESIDENT_ID_SYSTEM } from '@hub/identity';
+import { type StoredResource, Systems, mrnSystem } from '@hub/fhir';
 import { systemAgent } from '../audit/accessor';
 import { CentreClient } from '../centre-link/centre-client.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
@@ -25,10 +32,13 @@ export class ImagingStudyService {
   ) {}
 
   async apply(event: StudyUpdatePayload): Promise<void> {
-    if (!event.orderId) return;
     const summary = await this.centres.study(event.studyInstanceUid);
     if (!summary) throw new Error(`the archive does not know study ${event.studyInstanceUid}`);
-    if (!summary.orderId) return;
+    if (!summary.orderId) {
+      // The archive found no order by accession number; try the patient and the procedure.
+      if (!event.orderId) await this.matchByPatient(summary, event.traceId);
+      return;
+    }
     const orderId = summary.orderId;
     await this.store.transaction(async (manager) => {
       const order = await this.store.lockForUpdate<ServiceRequest & StoredResource>(
@@ -65,6 +75,56 @@ export class ImagingStudyService {
     this.logger.log(
       { studyInstanceUid: summary.studyInstanceUid, orderId, instances: summary.numberOfInstances },
       'imaging study recorded',
+    );
+  }
+  /**
+   * The fallback when a study carries no known accession number: the one open imaging order of the
+   * member that sent it, for the patient its PatientID names (the member's MRN or the 居民身份证号),
+   * for a procedure whose modalities include the study's, that has no study yet. Exactly one such
+   * order links the study (through the archive); none or several leave it in the unmatched list for
+   * imaging staff, who know better than a guess.
+   */
+  private async matchByPatient(summary: StudySummary, traceId: string): Promise<void> {
+    const org = summary.uploadedByOrg;
+    if (!org || !summary.patientId) return;
+    const rows = await this.store.manager.query<Array<{ order_id: string; code: string }>>(
+      `SELECT o.order_id, o.code FROM gateway.service_order o
+        WHERE o.centre = 'imaging' AND o.requester_org = $1 AND o.status IN ('requested', 'accepted')
+          AND EXISTS (SELECT 1 FROM gateway.patient_identifier pi
+                       WHERE pi.patient_id = o.patient_id AND pi.value = $2
+                         AND pi.system IN ($3, $4))
+          AND NOT EXISTS (SELECT 1 FROM gateway.fhir_resource r
+                           WHERE r.resource_type = 'ImagingStudy'
+                             AND r.content->'basedOn'->0->>'reference' = 'ServiceRequest/' || o.order_id)`,
+      [org, summary.patientId, mrnSystem(org), RESIDENT_ID_SYSTEM],
+    );
+    const candidates = rows.filter((row) => {
+      const modalities = demoCatalogue.find((item) => item.code === row.code)?.modalities ?? [];
+      return summary.modalities.some((m) => modalities.includes(m));
+    });
+    if (candidates.length !== 1) {
+      this.logger.log(
+        { studyInstanceUid: summary.studyInstanceUid, candidates: candidates.length },
+        'unmatched study left for imaging staff to link',
+      );
+      return;
+    }
+    const reply = await this.centres.imaging<StudyLinkReply>(MessageNames.StudyLink, {
+      studyInstanceUid: summary.studyInstanceUid,
+      orderId: candidates[0].order_id,
+      traceId,
+    });
+    if (!reply.ok) {
+      // Linked meanwhile by someone else, or the order was cancelled: nothing to do.
+      this.logger.warn(
+        { studyInstanceUid: summary.studyInstanceUid, reason: reply.diagnostics },
+        'study could not be linked by patient and procedure',
+      );
+      return;
+    }
+    this.logger.log(
+      { studyInstanceUid: summary.studyInstanceUid, orderId: candidates[0].order_id },
+      'study linked to its order by patient and procedure',
     );
   }
 }

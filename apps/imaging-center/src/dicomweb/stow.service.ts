@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
 import { DicomParseError, type DicomJson, type ParsedInstance, parseInstance } from '@hub/dicom';
+import { JobNames, Queues, jobIds } from '@hub/contracts';
 import { CentreOutboxService, type OutboxEnqueue } from '@hub/centre';
 import { type InstanceStore, INSTANCE_STORE, instanceKey, isUid } from '../storage/instance-store';
 import { type BulkDataLocation } from '../study/study.entity';
@@ -382,8 +383,9 @@ export class StowService {
       await enqueueStudyUpdate(enqueue, studyUid, updated.order_id, updated.instances, traceId);
       return;
     }
-    if (!updated.accession_number) return;
-    const order = await orderByAccession(manager, updated.accession_number);
+    const order = updated.accession_number
+      ? await orderByAccession(manager, updated.accession_number)
+      : undefined;
     if (
       order &&
       mayLinkByAccession(updated.uploaded_by_org, order) &&
@@ -394,7 +396,16 @@ export class StowService {
         { studyInstanceUid: studyUid, orderId: order.orderId, traceId },
         'study linked to its order by accession number',
       );
+      return;
     }
+    // No order by accession number: the hub, which knows the patients, tries the patient and the
+    // procedure once (a study with no match stays in the unmatched list for staff to link).
+    await enqueue(
+      Queues.HubImagingEvents,
+      JobNames.StudyUpdate,
+      { studyInstanceUid: studyUid, at: new Date().toISOString(), traceId },
+      { jobId: jobIds.studyUnmatched(studyUid) },
+    );
   }
 }
 

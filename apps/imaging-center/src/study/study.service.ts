@@ -56,6 +56,8 @@ export class StudyService {
       Array<{
         order_id: string | null;
         accession_number: string | null;
+        patient_id: string | null;
+        uploaded_by_org: string | null;
         study_date: string | null;
         study_time: string | null;
         study_description: string | null;
@@ -65,7 +67,8 @@ export class StudyService {
         timezone: string | null;
       }>
     >(
-      `SELECT s.order_id, s.accession_number, to_char(s.study_date, 'YYYY-MM-DD') AS study_date,
+      `SELECT s.order_id, s.accession_number, s.patient_id, s.uploaded_by_org,
+              to_char(s.study_date, 'YYYY-MM-DD') AS study_date,
               s.study_time, s.study_description, s.modalities, s.number_of_series,
               s.number_of_instances,
               (SELECT i.dataset->'00080201'->'Value'->>0 FROM imaging.instance i
@@ -98,6 +101,8 @@ export class StudyService {
       studyInstanceUid: studyUid,
       ...(study.order_id ? { orderId: study.order_id } : {}),
       ...(study.accession_number ? { accessionNumber: study.accession_number } : {}),
+      ...(study.patient_id ? { patientId: study.patient_id } : {}),
+      ...(study.uploaded_by_org ? { uploadedByOrg: study.uploaded_by_org } : {}),
       ...(study.study_date
         ? { started: started(study.study_date, study.study_time, study.timezone) }
         : {}),

@@ -1,0 +1,175 @@
+// The HL7 MLLP benchmark (`npm run bench` runs it first; `node bench/hl7.mjs` runs it alone). Sends
+// ORM^O01 orders over N persistent MLLP connections, first to a bare MLLP echo server (the
+// baseline: what the client, loopback and framing cost), then to the hub (five compiled apps on a
+// database and Redis prefix of their own), and prints messages/s and ACK latency for both, their
+// ratio, and whether the hub stored every order.
+// Knobs: see bench/README.md or `npm run bench -- --help`.
+import { APP_NAMES, entryOf } from '../scripts/lib/apps.mjs';
+import { compiledFiles } from '../scripts/lib/database.mjs';
+import { bold, complain, ok, runMain, say } from '../scripts/lib/output.mjs';
+import { buildIfMissing } from '../scripts/lib/prepare.mjs';
+import {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_REDIS_URL,
+  checkServices,
+  redactUrl,
+} from '../scripts/lib/services.mjs';
+import { HL7_KNOBS, knobLines, readKnobs } from './lib/knobs.mjs';
+import { lifecycle } from './lib/lifecycle.mjs';
+import { runLoad } from './lib/load.mjs';
+import { cpuBusy, machineLine, percent } from './lib/machine.mjs';
+import { ackProblem, orderMessage, residentId } from './lib/orders.mjs';
+import { launchHub, startEchoServer } from './lib/processes.mjs';
+import { problemLines, summarize, table } from './lib/report.mjs';
+import {
+  createDatabase,
+  databaseUrlFor,
+  deleteRedisKeys,
+  dropDatabase,
+  settledOrderCount,
+} from './lib/storage.mjs';
+
+const HELP = `npm run bench [-- --connections N --messages N --warmup N --ack-timeout-ms N --max-seconds N]
+(or node bench/hl7.mjs …: the HL7 benchmark alone)
+${knobLines(HL7_KNOBS)}
+  DATABASE_URL (server only; the database is hub_bench_<pid>), REDIS_URL as for npm start`;
+
+/** The knobs from the command line, else the environment, else the defaults; a bad one stops us. */
+function readConfig() {
+  const config = readKnobs(HL7_KNOBS, HELP);
+  return {
+    connections: config.connections,
+    messages: config.messages,
+    warmup: config.warmup,
+    ackTimeoutMs: config['ack-timeout-ms'],
+    maxSeconds: config['max-seconds'],
+  };
+}
+
+// Everything started is stopped (and the database dropped) in reverse order, whether the run ends,
+// fails or is interrupted; each resource is registered as soon as it exists.
+const { signal, defer, cleanUp, checkpoint } = lifecycle(
+  'stopping the apps and dropping the bench database',
+);
+
+runMain(async () => {
+  const config = readConfig();
+  buildIfMissing([...compiledFiles(), ...APP_NAMES.map(entryOf)]);
+
+  const serverUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  const databaseUrl = databaseUrlFor(serverUrl, `hub_bench_${process.pid}`);
+  const redisPrefix = `bench${process.pid}`;
+  say(`checking PostgreSQL (${redactUrl(serverUrl)}) and Redis (${redactUrl(redisUrl)})`);
+  const [problems, busyAtStart] = await Promise.all([
+    checkServices({ databaseUrl: serverUrl, redisUrl }),
+    // Other work on the machine skews both targets, so the report says how busy it was.
+    cpuBusy(1000),
+  ]);
+  if (problems.length) {
+    problems.forEach(complain);
+    process.exit(1);
+  }
+
+  // Control id and placer number are the same unique string, so an ACK is matched to its order
+  // and the stored orders can be counted by prefix.
+  const placerPrefix = `BENCH${process.pid}-`;
+  const load = {
+    ...config,
+    makeMessage: (seq) => {
+      const id = `${placerPrefix}${seq}`;
+      return {
+        controlId: id,
+        payload: orderMessage({ controlId: id, placer: id, residentId: residentId(seq) }),
+      };
+    },
+    checkAck: ackProblem,
+  };
+  const plan = `${config.connections} connections, ${config.warmup} warm-up + ${config.messages} measured messages`;
+
+  let baseline, hub, stored, hubDied;
+  try {
+    say(`baseline: bare MLLP echo server, ${plan}`);
+    const echo = await startEchoServer();
+    defer('stopping the echo server', echo.stop);
+    checkpoint();
+    baseline = await runLoad({ ...load, port: echo.port, signal });
+    checkpoint();
+    await echo.stop(); // not running beside the hub
+
+    say(`creating ${redactUrl(databaseUrl)} (migrations and demo seed of dist/)`);
+    defer(`dropping ${redactUrl(databaseUrl)}`, () => dropDatabase(databaseUrl));
+    await createDatabase(databaseUrl);
+    defer(`deleting Redis keys ${redisPrefix}:*`, () => deleteRedisKeys(redisUrl, redisPrefix));
+    checkpoint();
+    say(`starting the hub (REDIS_PREFIX=${redisPrefix}) and waiting for /health`);
+    const apps = await launchHub({ databaseUrl, redisUrl, prefix: redisPrefix });
+    defer('stopping the hub', apps.stop);
+    await apps.ready(signal);
+    checkpoint();
+
+    say(`hub: ORM^O01 over MLLP, ${plan}`);
+    hub = await runLoad({ ...load, port: apps.hl7Port, signal });
+    checkpoint();
+    stored = await settledOrderCount(databaseUrl, placerPrefix, hub.sent);
+    const dead = apps.exited();
+    if (dead) hubDied = `${dead.name} exited during the run\n${apps.describe()}`;
+  } catch (error) {
+    if (!signal.aborted) throw error; // after the clean-up below
+  } finally {
+    await cleanUp();
+  }
+  if (signal.aborted) process.exit(130);
+
+  const rows = [
+    summarize('echo baseline', config.connections, baseline.measured),
+    summarize('hub (gateway)', config.connections, hub.measured),
+  ];
+  console.log(
+    `\n${bold('HL7 MLLP benchmark')}: ${plan}, ACK time-out ${config.ackTimeoutMs} ms; ` +
+      `${machineLine(busyAtStart)}\n`,
+  );
+  if (busyAtStart > 0.25)
+    complain(
+      `the CPUs were ${percent(busyAtStart)} busy before the run: the figures are not those of a quiet machine`,
+    );
+  console.log(table(...rows));
+  console.log('(latency: from writing a message to reading its whole ACK; warm-up excluded)\n');
+
+  let failed = false;
+  for (const [name, run] of [
+    ['echo baseline', baseline],
+    ['hub', hub],
+  ]) {
+    for (const phase of [run.warmup, run.measured]) {
+      if (phase.stoppedAt)
+        complain(`${name}: stopped early, ${phase.stoppedAt}, after ${phase.messages} messages`);
+      if (phase.errors) {
+        failed = true;
+        complain(
+          `${name}: ${phase.errors} of ${phase.messages} ${phase === run.warmup ? 'warm-up ' : ''}messages failed:`,
+        );
+        problemLines(phase).forEach((line) => console.error(`    ${line}`));
+      }
+    }
+  }
+  const acknowledged = hub.warmup.ok + hub.measured.ok;
+  const orders = `orders: ${hub.sent} sent (warm-up included), ${acknowledged} answered AA, ${stored} stored in gateway.service_order`;
+  // Every order sent must be stored exactly once: fewer means lost orders, whatever the ACKs said.
+  if (stored === hub.sent && acknowledged === hub.sent) ok(orders);
+  else {
+    failed = true;
+    const verdict =
+      stored < hub.sent
+        ? `${hub.sent - stored} orders LOST`
+        : stored > hub.sent
+          ? `${stored - hub.sent} more stored than sent`
+          : 'all stored, but not all answered AA (see above)';
+    complain(`${orders}: ${verdict}`);
+  }
+  if (hubDied) {
+    failed = true;
+    complain(hubDied);
+  }
+  if (failed) process.exit(1);
+});
