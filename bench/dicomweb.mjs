@@ -7,7 +7,7 @@
 // install it and measures the hub alone.
 // Knobs: see bench/README.md or `npm run bench:dicomweb -- --help`.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -207,8 +207,12 @@ async function measureOrthanc(job, found) {
       baseUrl: orthanc.dicomwebUrl,
       counts: async () => {
         const statistics = await orthanc.statistics();
-        const total = await diskUsage(join(dir, 'storage'));
-        const index = await diskUsage(join(dir, 'storage', 'index')).catch(() => 0);
+        const storage = join(dir, 'storage');
+        const total = await diskUsage(storage);
+        // The SQLite index is `index` with its -wal and -shm files; the rest are the DICOM files.
+        let index = 0;
+        for (const name of await readdir(storage))
+          if (name.startsWith('index')) index += await diskUsage(join(storage, name));
         return {
           instances: statistics.CountInstances,
           filesBytes: total - index,
@@ -329,6 +333,7 @@ function qidoTable(results) {
   return formatTable(
     ['query (limit=100)', 'target', 'requests', 'matches', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'],
     rows,
+    2,
   );
 }
 

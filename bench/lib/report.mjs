@@ -31,14 +31,14 @@ export const ratio = (value) => {
 };
 
 /**
- * A plain-text table of `rows` (arrays of strings) under `header`: the first column left-aligned,
- * the figures right-aligned, a dashed line under the header.
+ * A plain-text table of `rows` (arrays of strings) under `header`: the first `left` columns (the
+ * names) left-aligned, the figures right-aligned, a dashed line under the header.
  */
-export function formatTable(header, rows) {
+export function formatTable(header, rows, left = 1) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells) =>
     cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .map((cell, i) => (i < left ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

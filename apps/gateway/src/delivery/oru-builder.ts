@@ -160,6 +160,29 @@ export function buildOru(options: {
     ].join('|'),
   ];
   if (report.conclusion) segments.push(['NTE', '1', 'L', e(report.conclusion)].join('|'));
+  // A narrative report (imaging): its text as a formatted-text OBX (line breaks escaped as \.br\).
+  const narrative = (report.presentedForm ?? []).filter(
+    (form) => form.data && (form.contentType ?? '').startsWith('text/plain'),
+  );
+  narrative.forEach((form, index) => {
+    const text = Buffer.from(form.data ?? '', 'base64').toString('utf8');
+    segments.push(
+      [
+        'OBX',
+        String(index + 1),
+        'FT',
+        coding(report.code),
+        '',
+        e(text.replace(/\r\n/g, '\n')),
+        '',
+        '',
+        '',
+        '',
+        '',
+        status,
+      ].join('|'),
+    );
+  });
   options.observations.forEach((observation, index) => {
     const quantity = observation.valueQuantity;
     const range = observation.referenceRange?.[0];
@@ -168,7 +191,7 @@ export function buildOru(options: {
     segments.push(
       [
         'OBX',
-        String(index + 1),
+        String(narrative.length + index + 1),
         'NM',
         coding(observation.code),
         '',
