@@ -62,6 +62,7 @@ const run = promisify(execFile);
 const mb = (bytes) => bytes / 1e6;
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const count = (n) => n.toLocaleString('en-US');
+const studiesOf = (n) => `${count(n)} ${n === 1 ? 'study' : 'studies'}`;
 
 const { signal, defer, cleanUp, checkpoint } = lifecycle(
   'stopping the hub and Orthanc, dropping the bench database, deleting the files',
@@ -451,7 +452,7 @@ runMain(async () => {
     defer(`deleting ${job.workDir}`, () => rm(job.workDir, { recursive: true, force: true }));
     job.archiveDir = join(job.workDir, 'archive');
     say(
-      `writing ${count(job.plan.instances)} instances in ${count(job.plan.studies.length)} studies ` +
+      `writing ${count(job.plan.instances)} instances in ${studiesOf(job.plan.studies.length)} ` +
         `to ${job.archiveDir}`,
     );
     const writeStart = Date.now();
@@ -481,7 +482,7 @@ runMain(async () => {
   const { plan } = job;
   const studies = plan.studies.length;
   console.log(
-    `\n${bold('DICOMweb benchmark')}: ${count(plan.instances)} instances in ${count(studies)} studies ` +
+    `\n${bold('DICOMweb benchmark')}: ${count(plan.instances)} instances in ${studiesOf(studies)} ` +
       `(one series each, up to ${plan.perStudy} instances; ${IMAGE_SIZE}×${IMAGE_SIZE} 16-bit MONOCHROME2, ` +
       `explicit VR little endian, ${fixed(job.archiveBytes / plan.instances / 1000, 1)} kB each, ` +
       `${fixed(mb(job.archiveBytes), 1)} MB in all), STOW-RS ${job.clients} clients × ${job.batch} instances a request, ` +
