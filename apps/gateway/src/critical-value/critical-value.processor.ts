@@ -1,48 +1,31 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
-import { type Worker } from 'bullmq';
-import { JobNames, Queues } from '@hub/contracts';
-import { createWorker } from '@hub/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type CriticalValueEscalatePayload, JobNames, Queues } from '@hub/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { SingleJobConsumer } from '../queue/single-job-consumer';
 import { CriticalValueService } from './critical-value.service';
 
 /**
  * Consumes `hub.critical-values`: each delayed `CriticalValueEscalate` job escalates its alert
- * unless it was acknowledged meanwhile. Failures are rethrown so BullMQ retries them.
+ * unless it was acknowledged meanwhile.
  */
 @Injectable()
-export class CriticalValueEscalationProcessor implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(CriticalValueEscalationProcessor.name);
-  private worker?: Worker;
-
+export class CriticalValueEscalationProcessor extends SingleJobConsumer<
+  typeof Queues.HubCriticalValues,
+  typeof JobNames.CriticalValueEscalate
+> {
   constructor(
     private readonly alerts: CriticalValueService,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const { REDIS_URL, REDIS_PREFIX } = this.config;
-    const worker = createWorker(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    super(
       Queues.HubCriticalValues,
-      REDIS_URL,
-      REDIS_PREFIX,
-      async (job) => {
-        if (job.name !== JobNames.CriticalValueEscalate)
-          throw new Error(`unexpected job ${String(job.name)} on ${Queues.HubCriticalValues}`);
-        return this.alerts.escalate(job.data);
-      },
-      {},
-      this.logger,
+      JobNames.CriticalValueEscalate,
+      config,
+      new Logger(CriticalValueEscalationProcessor.name),
     );
-    this.worker = worker;
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
+  protected handle(payload: CriticalValueEscalatePayload): Promise<unknown> {
+    return this.alerts.escalate(payload);
   }
 }

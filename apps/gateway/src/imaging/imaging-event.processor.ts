@@ -1,44 +1,28 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
-import { type Worker } from 'bullmq';
-import { JobNames, Queues } from '@hub/contracts';
-import { createWorker } from '@hub/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JobNames, Queues, type StudyUpdatePayload } from '@hub/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { SingleJobConsumer } from '../queue/single-job-consumer';
 import { ImagingStudyService } from './imaging-study.service';
 
-/** Consumes `hub.imaging-events`; failures are rethrown so BullMQ retries them. */
+/** Consumes `hub.imaging-events`: each `StudyUpdate` re-reads the study into its ImagingStudy. */
 @Injectable()
-export class ImagingEventProcessor implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(ImagingEventProcessor.name);
-  private worker?: Worker;
-
+export class ImagingEventProcessor extends SingleJobConsumer<
+  typeof Queues.HubImagingEvents,
+  typeof JobNames.StudyUpdate
+> {
   constructor(
     private readonly studies: ImagingStudyService,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const { REDIS_URL, REDIS_PREFIX } = this.config;
-    this.worker = createWorker(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    super(
       Queues.HubImagingEvents,
-      REDIS_URL,
-      REDIS_PREFIX,
-      async (job) => {
-        if (job.name !== JobNames.StudyUpdate)
-          throw new Error(`unexpected job ${String(job.name)} on ${Queues.HubImagingEvents}`);
-        await this.studies.apply(job.data);
-      },
-      {},
-      this.logger,
+      JobNames.StudyUpdate,
+      config,
+      new Logger(ImagingEventProcessor.name),
     );
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
+  protected handle(payload: StudyUpdatePayload): Promise<void> {
+    return this.studies.apply(payload);
   }
 }

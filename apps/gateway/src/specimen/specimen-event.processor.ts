@@ -1,44 +1,28 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
-import { type Worker } from 'bullmq';
-import { JobNames, Queues } from '@hub/contracts';
-import { createWorker } from '@hub/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JobNames, Queues, type SpecimenUpdatePayload } from '@hub/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { SingleJobConsumer } from '../queue/single-job-consumer';
 import { SpecimenMirrorService } from './specimen-mirror.service';
 
-/** Consumes `hub.specimen-events`; failures are rethrown so BullMQ retries them. */
+/** Consumes `hub.specimen-events`: each `SpecimenUpdate` re-mirrors the specimen into FHIR. */
 @Injectable()
-export class SpecimenEventProcessor implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(SpecimenEventProcessor.name);
-  private worker?: Worker;
-
+export class SpecimenEventProcessor extends SingleJobConsumer<
+  typeof Queues.HubSpecimenEvents,
+  typeof JobNames.SpecimenUpdate
+> {
   constructor(
     private readonly mirror: SpecimenMirrorService,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const { REDIS_URL, REDIS_PREFIX } = this.config;
-    this.worker = createWorker(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    super(
       Queues.HubSpecimenEvents,
-      REDIS_URL,
-      REDIS_PREFIX,
-      async (job) => {
-        if (job.name !== JobNames.SpecimenUpdate)
-          throw new Error(`unexpected job ${String(job.name)} on ${Queues.HubSpecimenEvents}`);
-        await this.mirror.apply(job.data);
-      },
-      {},
-      this.logger,
+      JobNames.SpecimenUpdate,
+      config,
+      new Logger(SpecimenEventProcessor.name),
     );
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
+  protected handle(payload: SpecimenUpdatePayload): Promise<void> {
+    return this.mirror.apply(payload);
   }
 }
