@@ -63,6 +63,29 @@ describe('order intake (real PostgreSQL and Redis)', () => {
     expect(JSON.stringify(job.data)).not.toMatch(/\d{17}[\dX]/);
   });
 
+  it('gives imaging and ECG orders an accession number (ACSN), and lab orders a specimen', async () => {
+    const submit = (system: string, code: string) =>
+      fx.intake.submit(
+        withPatientIdentifier({
+          ...makeServiceRequest({ org: 'CLINIC-A', placer: makePlacerNumber() }),
+          code: { coding: [{ system, code }] },
+        }),
+        'CLINIC-A',
+      );
+    const accession = (request: ServiceRequest) =>
+      request.identifier?.find((i) => i.type?.coding?.[0]?.code === 'ACSN')?.value;
+    const ct = await submit('urn:hub:catalogue', 'IMG-CT-HEAD');
+    const ecg = await submit('http://loinc.org', '11524-6');
+    const potassium = await submit('http://loinc.org', '2823-3');
+    expect(accession(ct.serviceRequest)).toMatch(/^I\d{12}$/);
+    expect(accession(ecg.serviceRequest)).toMatch(/^E\d{12}$/);
+    expect(accession(potassium.serviceRequest)).toBeUndefined();
+    expect(potassium.specimen?.accessionIdentifier?.value).toMatch(/^L\d{12}$/);
+    expect(potassium.serviceRequest.specimen).toEqual([
+      { reference: `Specimen/${potassium.specimen?.id}` },
+    ]);
+  });
+
   it('returns the existing order for the same placer number, even when sent concurrently', async () => {
     const placer = makePlacerNumber();
     const request = withPatientIdentifier(makeServiceRequest({ org: 'CLINIC-A', placer }));

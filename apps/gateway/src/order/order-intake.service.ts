@@ -154,9 +154,12 @@ export class OrderIntakeService {
     const otherIdentifiers = (request.identifier ?? []).filter(
       (i) => i !== placer && !hasIdentifierType(i, 'FILL') && !hasIdentifierType(i, 'ACSN'),
     );
-    // Imaging orders: the accession number the clinic puts in its modality worklist.
+    // Imaging and ECG orders: the accession number the clinic puts in its modality worklist (or
+    // ECG cart), by which the study or recording finds its order.
     const accessionNumber =
-      item.centre === 'imaging' ? await this.imagingAccession(manager) : undefined;
+      item.centre === 'imaging' || item.centre === 'ecg'
+        ? await this.accessionNumber(manager, item.centre === 'imaging' ? 'I' : 'E')
+        : undefined;
     const serviceRequestContent: ServiceRequest = {
       ...request,
       resourceType: 'ServiceRequest',
@@ -236,12 +239,15 @@ export class OrderIntakeService {
     return { serviceRequest, task, specimen, created: true };
   }
 
-  /** A new imaging accession number: `I` + yyMMdd + sequence (13 characters; DICOM SH allows 16). */
-  private async imagingAccession(manager: EntityManager): Promise<string> {
+  /**
+   * A new accession number: `I` (imaging) or `E` (ECG) + yyMMdd + sequence (13 characters; DICOM
+   * SH allows 16).
+   */
+  private async accessionNumber(manager: EntityManager, prefix: 'I' | 'E'): Promise<string> {
     const rows = await manager.query<Array<{ n: string }>>(
       `SELECT nextval('gateway.imaging_accession_seq')::text AS n`,
     );
-    return `I${new Date().toISOString().slice(2, 10).replace(/-/g, '')}${rows[0].n.padStart(6, '0')}`;
+    return `${prefix}${new Date().toISOString().slice(2, 10).replace(/-/g, '')}${rows[0].n.padStart(6, '0')}`;
   }
 
   /** The Specimen a lab order needs, with a new accession number (`L` + yyMMdd + sequence). */
