@@ -14,7 +14,7 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@hub/(contracts|platform|persistence|fhir|identity|consortium|centre|hl7v2|critical-value|dicom)$':
+  '^@hub/(contracts|platform|persistence|fhir|identity|consortium|centre|hl7v2|critical-value|dicom|ecg)$':
     '<rootDir>/libs/$1/src',
 };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
