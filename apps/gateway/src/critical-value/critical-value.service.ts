@@ -27,6 +27,7 @@ import { type AuditAgent, systemAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { CENTRE_ROLES, CLINIC_ROLES, type Principal, hasAnyRole } from '../auth/principal';
 import { ConsortiumService, type OrganizationRecord } from '../consortium/consortium.service';
+import { parseBody } from '../http/parse-body';
 import { FhirStore } from '../fhir/fhir-store.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
 
@@ -372,7 +373,7 @@ export class CriticalValueService {
     principal: Principal,
     agent: AuditAgent,
   ): Promise<{ alerts: CriticalAlertView[] }> {
-    const { status, limit } = parse(listQuery, query);
+    const { status, limit } = parseBody(listQuery, query ?? {});
     const params: unknown[] = [];
     const where = [scopeSql(scopeOf(principal), params)];
     if (status) where.push(`status = $${params.push(status)}`);
@@ -440,7 +441,7 @@ export class CriticalValueService {
   ): Promise<CriticalAlertView> {
     if (!hasAnyRole(principal, CLINIC_ROLES))
       throw FhirError.forbidden('only the ordering member clinic can acknowledge a critical value');
-    const { readBack, acknowledgedBy } = parse(acknowledgementBody, body);
+    const { readBack, acknowledgedBy } = parseBody(acknowledgementBody, body ?? {});
     const person = await this.acknowledger(principal, acknowledgedBy);
     const result = await this.store.transaction(async (manager): Promise<AcknowledgementResult> => {
       const alert = UUID.test(id)
@@ -559,7 +560,7 @@ export class CriticalValueService {
       throw FhirError.forbidden(
         'critical-value indicators are for administrators and centre staff',
       );
-    const range = parse(indicatorQuery, query);
+    const range = parseBody(indicatorQuery, query ?? {});
     const from = range.from ? new Date(range.from) : undefined;
     // A date alone as `to` includes that whole day.
     const to = range.to
@@ -723,18 +724,6 @@ function scopeSql(scope: AlertScope, params: unknown[]): string {
       return `centre_org = ${org} AND ${org} = ANY(owner_orgs)`;
     }
   }
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue.path.join('.');
-  const diagnostics =
-    issue.code === 'unrecognized_keys'
-      ? `unknown field(s): ${issue.keys.join(', ')}`
-      : `${path || 'body'}: ${issue.message}`;
-  throw FhirError.badRequest(diagnostics, path ? [path] : undefined);
 }
 
 function notFound(id: string): string {

@@ -14,8 +14,7 @@ import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { type Principal } from '../auth/principal';
 import { CentreClient } from '../centre-link/centre-client.service';
-import { parseBody } from '../result/parse-body';
-import { refusal } from '../result/lab-result.service';
+import { parseBody, refusal } from '../http/parse-body';
 
 const text = z.string().trim().min(1).max(10_000);
 const draftBody = z.object({

@@ -4,18 +4,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
-  type CentreRefusal,
   MessageNames,
   type PendingVerification,
   type ReportVerifyReply,
   type ResultPatientContext,
   type ResultSubmitReply,
 } from '@hub/contracts';
-import { FhirError } from '@hub/fhir';
 import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { CentreClient } from '../centre-link/centre-client.service';
-import { parseBody } from './parse-body';
+import { parseBody, refusal } from '../http/parse-body';
 
 const resultsBody = z.object({
   orderId: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be the ServiceRequest id'),
@@ -130,17 +128,4 @@ export class LabResultService {
       ...(row.birth_date ? { birthDate: row.birth_date } : {}),
     };
   }
-}
-
-/** A centre's refusal as the OperationOutcome the caller gets. */
-export function refusal(reply: CentreRefusal): FhirError {
-  const code =
-    reply.status === 404
-      ? 'not-found'
-      : reply.status === 403
-        ? 'forbidden'
-        : reply.status === 409
-          ? 'conflict'
-          : 'invalid';
-  return new FhirError(reply.status, code, reply.diagnostics, reply.expression);
 }

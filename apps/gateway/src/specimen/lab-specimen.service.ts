@@ -11,8 +11,7 @@ import { FhirError } from '@hub/fhir';
 import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { CentreClient } from '../centre-link/centre-client.service';
-import { parseBody } from '../result/parse-body';
-import { refusal } from '../result/lab-result.service';
+import { parseBody, refusal } from '../http/parse-body';
 
 const instant = z.iso.datetime({ offset: true });
 const person = z.string().trim().min(1).max(100);

@@ -112,14 +112,8 @@ export class LabResultService {
     const reply = await this.outbox.transaction(
       async (manager, enqueue): Promise<ResultSubmitReply> => {
         // Locked so that two submissions for one order run one after the other.
-        const order = await manager.findOne(CentreOrder, {
-          where: { orderId },
-          lock: { mode: 'pessimistic_write' },
-        });
-        if (!order)
-          return reject(404, `order ${orderId} has not been received by the lab`, 'orderId');
-        if (order.status === 'cancelled')
-          return reject(409, `order ${orderId} was cancelled by the clinic`, 'orderId');
+        const order = await lockOpenOrder(manager, orderId);
+        if (!(order instanceof CentreOrder)) return order;
         const specimen = await this.rejectedSpecimen(manager, orderId);
         if (specimen) {
           return reject(
@@ -244,14 +238,8 @@ export class LabResultService {
     const traceId = typeof request.traceId === 'string' ? request.traceId : randomUUID();
     const reply = await this.outbox.transaction(
       async (manager, enqueue): Promise<ReportVerifyReply> => {
-        const order = await manager.findOne(CentreOrder, {
-          where: { orderId },
-          lock: { mode: 'pessimistic_write' },
-        });
-        if (!order)
-          return reject(404, `order ${orderId} has not been received by the lab`, 'orderId');
-        if (order.status === 'cancelled')
-          return reject(409, `order ${orderId} was cancelled by the clinic`, 'orderId');
+        const order = await lockOpenOrder(manager, orderId);
+        if (!(order instanceof CentreOrder)) return order;
         const rejected = await this.rejectedSpecimen(manager, orderId);
         if (rejected || order.status === 'on-hold')
           return reject(
@@ -497,6 +485,21 @@ export class LabResultService {
   private latestVersion(manager: EntityManager, orderId: string): Promise<LabReport | null> {
     return manager.findOne(LabReport, { where: { orderId }, order: { version: 'DESC' } });
   }
+}
+
+/** The order locked for change, or the refusal when the lab does not have it or it was cancelled. */
+async function lockOpenOrder(
+  manager: EntityManager,
+  orderId: string,
+): Promise<CentreOrder | ReturnType<typeof reject>> {
+  const order = await manager.findOne(CentreOrder, {
+    where: { orderId },
+    lock: { mode: 'pessimistic_write' },
+  });
+  if (!order) return reject(404, `order ${orderId} has not been received by the lab`, 'orderId');
+  if (order.status === 'cancelled')
+    return reject(409, `order ${orderId} was cancelled by the clinic`, 'orderId');
+  return order;
 }
 
 /** The reply for a stored version. */
