@@ -19,6 +19,7 @@ import { Hl7Module } from './hl7/hl7.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResultModule } from './result/result.module';
 import { SpecimenModule } from './specimen/specimen.module';
+import { EcgModule } from './ecg/ecg.module';
 import { ImagingModule } from './imaging/imaging.module';
 
 /** The gateway: the hub's single public edge. */
@@ -66,6 +67,7 @@ export class GatewayModule {
         ResultModule,
         SpecimenModule,
         ImagingModule,
+        EcgModule,
         Hl7Module,
         DeliveryModule,
         CriticalValueModule,

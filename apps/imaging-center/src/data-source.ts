@@ -1,11 +1,11 @@
 import { type DataSource } from 'typeorm';
-import { type EntityClass, buildCentreDataSource } from '@hub/centre';
+import { type EntityClass, Reading, ReportVersion, buildCentreDataSource } from '@hub/centre';
 import { CentreInit1763880000100 } from './migrations/1763880000100-CentreInit';
 import { CentreOrderCancel1763880000500 } from './migrations/1763880000500-CentreOrderCancel';
 import { CentreOutboxDelay1763880000800 } from './migrations/1763880000800-CentreOutboxDelay';
 import { ImagingArchive1763880000820 } from './migrations/1763880000820-ImagingArchive';
 import { ImagingReading1763880000830 } from './migrations/1763880000830-ImagingReading';
-import { ImagingReportVersion, Reading } from './reading/reading.entity';
+import { ImagingReportCoded1763880000840 } from './migrations/1763880000840-ImagingReportCoded';
 import { ImagingInstance, ImagingSeries, ImagingStudy, OrderAccession } from './study/study.entity';
 
 /** The imaging centre's schema: the only one it reads and writes. */
@@ -18,7 +18,7 @@ export const entities: EntityClass[] = [
   ImagingInstance,
   OrderAccession,
   Reading,
-  ImagingReportVersion,
+  ReportVersion,
 ];
 
 /** The schema's migrations, oldest first. Never edit one that has landed: add another. */
@@ -28,6 +28,7 @@ export const migrations = [
   CentreOutboxDelay1763880000800,
   ImagingArchive1763880000820,
   ImagingReading1763880000830,
+  ImagingReportCoded1763880000840,
 ];
 
 /** The imaging centre's DataSource, for `npm run migrate` and the tests. */

@@ -30,7 +30,7 @@ export type OutboxEnqueue = <Q extends QueueName, N extends JobNameOf<Q>>(
 /**
  * The centre's outbox: jobs for the hub (Task updates, reports ready) are written in the same
  * transaction as the change that causes them, then relayed to `hub.task-events`, `hub.results` and
- * (the lab) `hub.specimen-events`.
+ * (the lab) `hub.specimen-events`, (imaging) `hub.imaging-events` and (ECG) `hub.ecg-events`.
  * Nothing is lost while Redis is down (the poll relays it later) and nothing is sent twice (job ids
  * are the business ids).
  */
@@ -49,6 +49,7 @@ export class CentreOutboxService implements OnModuleInit, OnModuleDestroy {
       createQueue(Queues.HubResults, config.REDIS_URL, config.REDIS_PREFIX),
       createQueue(Queues.HubSpecimenEvents, config.REDIS_URL, config.REDIS_PREFIX),
       createQueue(Queues.HubImagingEvents, config.REDIS_URL, config.REDIS_PREFIX),
+      createQueue(Queues.HubEcgEvents, config.REDIS_URL, config.REDIS_PREFIX),
     ];
     this.relay = OutboxRelay.forQueues(dataSource, this.queues, config.OUTBOX_POLL_MS, (message) =>
       this.logger.error(message),

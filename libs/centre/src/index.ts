@@ -6,3 +6,4 @@ export * from './centre-order.entity';
 export * from './centre-order.service';
 export * from './centre-outbox.service';
 export * from './centre.module';
+export * from './reading';

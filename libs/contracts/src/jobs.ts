@@ -14,6 +14,7 @@ export const JobNames = {
   OrderStatusDeliver: 'OrderStatusDeliver',
   SpecimenUpdate: 'SpecimenUpdate',
   StudyUpdate: 'StudyUpdate',
+  EcgRecordingStored: 'EcgRecordingStored',
   CriticalValueEscalate: 'CriticalValueEscalate',
 } as const;
 
@@ -144,6 +145,17 @@ export interface StudyUpdatePayload {
 }
 
 /**
+ * ECG → `hub.ecg-events`: a recording was stored for an order. The gateway re-reads it with the
+ * ECG centre's `ecg.recording.get` and writes its Observation; the Task is moved to in-progress by
+ * the centre's own `TaskUpdate`.
+ */
+export interface EcgRecordingStoredPayload {
+  recordingId: string;
+  orderId: string;
+  traceId: string;
+}
+
+/**
  * gateway → `hub.critical-values` (delayed): a critical value alert is due for escalation unless
  * it has been acknowledged by then. `level` is the escalation this job performs (1 = first).
  */
@@ -178,6 +190,7 @@ export interface QueueJobs {
   };
   'hub.specimen-events': { SpecimenUpdate: SpecimenUpdatePayload };
   'hub.imaging-events': { StudyUpdate: StudyUpdatePayload };
+  'hub.ecg-events': { EcgRecordingStored: EcgRecordingStoredPayload };
   'hub.critical-values': { CriticalValueEscalate: CriticalValueEscalatePayload };
 }
 
@@ -197,6 +210,7 @@ export const jobIds = {
     `study-${studyInstanceUid}-${instances}`,
   /** A study that matched no order by accession number: the hub tries the patient + procedure. */
   studyUnmatched: (studyInstanceUid: string) => `study-${studyInstanceUid}-unmatched`,
+  ecgRecordingStored: (recordingId: string) => `ecg-${recordingId}`,
   criticalValueEscalate: (alertId: string, level: number) => `critical-${alertId}-${level}`,
 };
 

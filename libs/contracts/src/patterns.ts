@@ -34,19 +34,30 @@ export const MessageNames = {
   StudyGet: 'study.get',
   /** Imaging only: link an unmatched study to an order: {@link StudyLinkRequest} → {@link StudyLinkReply}. */
   StudyLink: 'study.link',
-  /** Imaging only: the radiologists' worklist: {@link ReadingWorklistRequest} → {@link ReadingItem}[]. */
+  /** ECG only: a recording to ingest (DICOM waveform or HL7 aECG): {@link EcgIngestRequest} → {@link EcgIngestReply}. */
+  EcgIngest: 'ecg.ingest',
+  /** ECG only: a stored recording with its Observation: {@link EcgRecordingGetRequest} → {@link EcgRecordingView} or null. */
+  EcgRecordingGet: 'ecg.recording.get',
+  /** ECG only: the statement catalogue (心电图诊断术语): {} → {@link EcgStatement}[]. */
+  EcgStatements: 'ecg.statements',
+  /** ECG only: save the cardiologist's draft from statements: {@link EcgDraftRequest} → {@link ReadingReply}. */
+  EcgDraft: 'ecg.draft',
+  /**
+   * Reading centres (imaging, ECG): the worklist: {@link ReadingWorklistRequest} → {@link ReadingItem}[].
+   * The reading patterns below are answered by both, each on its own channel.
+   */
   ReadingWorklist: 'reading.worklist',
-  /** Imaging only: one order's reading: {@link ReadingGetRequest} → {@link ReadingView} or null. */
+  /** Reading centres: one order's reading: {@link ReadingGetRequest} → {@link ReadingView} or null. */
   ReadingGet: 'reading.get',
-  /** Imaging only: claim (or release) a study to read: {@link ReadingClaimRequest} → {@link ReadingReply}. */
+  /** Reading centres: claim (or release) a study to read: {@link ReadingClaimRequest} → {@link ReadingReply}. */
   ReadingClaim: 'reading.claim',
-  /** Imaging only: save the draft: {@link ReadingDraftRequest} → {@link ReadingReply}. */
+  /** Imaging: save the draft (ECG: {@link MessageNames.EcgDraft}): {@link ReadingDraftRequest} → {@link ReadingReply}. */
   ReadingDraft: 'reading.draft',
-  /** Imaging only: sign (a trainee's signature waits for a co-signature): {@link ReadingSignRequest}. */
+  /** Reading centres: sign (a trainee's signature waits for a co-signature): {@link ReadingSignRequest}. */
   ReadingSign: 'reading.sign',
-  /** Imaging only: a licensed senior co-signs a trainee's report: {@link ReadingSignRequest}. */
+  /** Reading centres: a licensed senior co-signs a trainee's report: {@link ReadingSignRequest}. */
   ReadingCosign: 'reading.cosign',
-  /** Imaging only: start an amendment of a signed report: {@link ReadingAmendRequest}. */
+  /** Reading centres: start an amendment of a signed report: {@link ReadingAmendRequest}. */
   ReadingAmend: 'reading.amend',
 } as const;
 
@@ -142,7 +153,7 @@ export interface ResultSubmitRequest {
 /** A failure the gateway answers with this HTTP status and reason; nothing was stored. */
 export interface CentreRefusal {
   ok: false;
-  status: 400 | 403 | 404 | 409 | 422;
+  status: 400 | 403 | 404 | 409 | 413 | 422;
   diagnostics: string;
   expression?: string[];
 }
@@ -348,7 +359,10 @@ export interface Reader {
   licensed: boolean;
 }
 
-/** Where an order's reading stands at the imaging centre. */
+/**
+ * Where an order's reading stands at a reading centre (imaging, ECG). `awaiting-images`: nothing
+ * to read has arrived yet (no study, no ECG recording).
+ */
 export const ReadingStatuses = [
   'awaiting-images',
   'unread',
@@ -368,15 +382,23 @@ export interface ReadingWorklistRequest {
   limit?: number;
 }
 
-/** One order on the radiologists' worklist (no patient data: the workbench joins it at the gateway). */
+/** One order on a reading worklist (no patient data: the workbench joins it at the gateway). */
 export interface ReadingItem {
   orderId: string;
-  accessionNumber: string;
+  accessionNumber?: string;
   code: string;
+  /** The priority the worklist sorts by: raised to urgent by a machine flag. */
   priority: string;
+  /** As the clinic ordered it, when a machine flag raised it. */
+  orderedPriority?: string;
   requesterOrg: string;
+  /** Imaging: the first study linked to the order. */
   studyInstanceUid?: string;
+  /** ECG: the first recording of the order. */
+  recordingId?: string;
   modalities: string[];
+  /** Machine flags (ECG critical criteria read from the signal) that put the order on top. */
+  flags?: string[];
   /** When the images arrived (the turnaround clock starts). */
   imagesAt?: string;
   /** Turnaround target: when the report is due, and minutes left (negative when late). */
@@ -425,6 +447,8 @@ export interface ReadingAmendRequest {
 export interface ReadingView {
   orderId: string;
   studyInstanceUid?: string;
+  recordingId?: string;
+  flags?: string[];
   status: ReadingStatus;
   /** The version being written or last signed (1 = first report; later ones are amendments). */
   version: number;
@@ -439,6 +463,8 @@ export interface ReadingView {
   cosignedBy?: string;
   cosignedAt?: string;
   amendmentReason?: string;
+  /** Structured content where the centre has one (ECG: `statements` codes and free `text`). */
+  coded?: Record<string, string | string[]>;
   history: Array<{
     version: number;
     status: 'final' | 'amended';
@@ -456,3 +482,99 @@ export interface StudyLinkRequest {
 }
 
 export type StudyLinkReply = { ok: true } | CentreRefusal;
+
+/**
+ * gateway (or the imaging archive, for ECG objects sent by STOW-RS) → ECG centre: one recording
+ * file. The centre parses, measures and stores it, or refuses it and stores nothing.
+ */
+export interface EcgIngestRequest {
+  /** The file, base64. */
+  content: string;
+  contentType: 'application/dicom' | 'application/xml';
+  /** The order given with the upload (ServiceRequest id): wins over the accession number in the file. */
+  orderId?: string;
+  /** Who uploads: a clinic only for its own orders; the ECG centre's staff and admins for any. */
+  uploader: { username: string; org: string; anyOrder: boolean };
+  traceId: string;
+}
+
+/** A machine flag: a critical criterion read from the signal (the machine never signs). */
+export interface EcgFlag {
+  code: string;
+  /** Chinese, then English. */
+  text: string;
+}
+
+/** The hub's own measurements of a recording (rounded for display; the Observation has them too). */
+export interface EcgMeasurementSummary {
+  heartRateBpm: number;
+  rrMeanMs: number;
+  rrSdMs: number;
+  prMs?: number;
+  qrsMs: number;
+  qtMs: number;
+  qtcBazettMs: number;
+  qtcFridericiaMs: number;
+  axisDeg: number;
+  beats: number;
+}
+
+/** A stored recording, as the worklist, the reading and the ingest reply show it. */
+export interface EcgRecordingSummary {
+  recordingId: string;
+  orderId: string;
+  format: 'dicom' | 'aecg';
+  sopInstanceUid?: string;
+  accessionNumber?: string;
+  samplingHz: number;
+  durationS: number;
+  /** Leads the file lacked, derived from I and II. */
+  derivedLeads: string[];
+  acquiredAt?: string;
+  /** Absent when the signal could not be measured (then `measurementError` says why). */
+  measurement?: EcgMeasurementSummary;
+  measurementError?: string;
+  /** What the cart measured and said, kept beside the hub's own. */
+  cart?: Record<string, unknown>;
+  flags: EcgFlag[];
+  uploadedBy: string;
+  receivedAt: string;
+}
+
+export type EcgIngestReply =
+  | {
+      ok: true;
+      recording: EcgRecordingSummary;
+      /** The same file was stored before. */ duplicate: boolean;
+    }
+  | CentreRefusal;
+
+export interface EcgRecordingGetRequest {
+  recordingId: string;
+}
+
+export interface EcgRecordingView extends EcgRecordingSummary {
+  taskId: string;
+  /** FHIR R4 Observation (LOINC 11524-6) with a `valueSampledData` component per lead; no subject. */
+  observation: Record<string, unknown>;
+}
+
+/** One statement of the ECG report catalogue. */
+export interface EcgStatement {
+  code: string;
+  zh: string;
+  en: string;
+  /** A statement that is a critical finding by itself (e.g. ventricular fibrillation). */
+  critical?: boolean;
+  group: string;
+}
+
+export interface EcgDraftRequest {
+  orderId: string;
+  reader: Reader;
+  /** Statement codes from the catalogue, in the order the report lists them. */
+  statements: string[];
+  /** Free text after the statements. */
+  text?: string;
+  critical?: { text: string } | null;
+}

@@ -22,6 +22,8 @@ export const Queues = {
   HubSpecimenEvents: 'hub.specimen-events',
   /** Imaging → gateway: a study arrived or changed (linked to its order); mirrored as ImagingStudy. */
   HubImagingEvents: 'hub.imaging-events',
+  /** ECG → gateway: a recording was stored; mirrored as an Observation (LOINC 11524-6). */
+  HubEcgEvents: 'hub.ecg-events',
   /** Gateway-internal: delayed escalation of unacknowledged critical values (危急值). */
   HubCriticalValues: 'hub.critical-values',
 } as const;

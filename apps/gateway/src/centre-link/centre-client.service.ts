@@ -69,7 +69,8 @@ export class CentreClient implements OnModuleDestroy {
     return this.send<T>('imaging', message, payload);
   }
 
-  private send<T>(
+  /** Any request/reply message of a centre; see libs/contracts. */
+  send<T>(
     centre: Centre,
     message: MessageName,
     payload: unknown,

@@ -29,6 +29,8 @@ export function refusal(reply: CentreRefusal): FhirError {
         ? 'forbidden'
         : reply.status === 409
           ? 'conflict'
-          : 'invalid';
+          : reply.status === 413
+            ? 'too-long'
+            : 'invalid';
   return new FhirError(reply.status, code, reply.diagnostics, reply.expression);
 }

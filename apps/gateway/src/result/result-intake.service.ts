@@ -156,13 +156,12 @@ export class ResultIntakeService {
           id: idFor.get(entry.fullUrl),
           subject,
         };
-        const previous = existing
-          ? await this.store.lockForUpdate<Observation & StoredResource>(
-              manager,
-              'Observation',
-              observation.id ?? '',
-            )
-          : null;
+        // An earlier version of the report wrote it, or (ECG) it was recorded before the report.
+        const previous = await this.store.lockForUpdate<Observation & StoredResource>(
+          manager,
+          'Observation',
+          observation.id ?? '',
+        );
         if (previous)
           await this.store.update(
             manager,

@@ -8,7 +8,10 @@ import { type GatewayConfig } from '../config';
 import { rateLimitMiddleware } from './rate-limit.middleware';
 
 /** Body size limits per route family: sign-in bodies are tiny, FHIR Bundles may be large. */
-export const BODY_LIMITS = { auth: '16kb', api: '1mb', search: '64kb' } as const;
+export const BODY_LIMITS = { auth: '16kb', api: '1mb', search: '64kb', ecg: '16mb' } as const;
+
+/** What an ECG cart uploads: a DICOM waveform object or HL7 aECG XML. */
+export const ECG_FILE_TYPES = ['application/dicom', 'application/xml', 'text/xml'];
 
 /**
  * The gateway's HTTP hardening, applied before any route: security headers, CORS limited to the
@@ -52,6 +55,8 @@ export function hardenHttp(app: INestApplication, config: GatewayConfig): () => 
     json({ limit: BODY_LIMITS.auth }),
     urlencoded({ extended: false, limit: BODY_LIMITS.auth }),
   );
+  // ECG recordings: the file's bytes, parsed by the ECG centre.
+  app.use('/api/ecg/recordings', raw({ type: ECG_FILE_TYPES, limit: BODY_LIMITS.ecg }));
   app.use('/api', json({ limit: BODY_LIMITS.api }));
   // HL7 v2 over HTTP: the raw bytes, decoded later by the character set MSH-18 declares.
   app.use('/hl7', raw({ type: () => true, limit: BODY_LIMITS.api }));

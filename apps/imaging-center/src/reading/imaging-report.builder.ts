@@ -1,7 +1,7 @@
 import type { CodeableConcept, DiagnosticReport, Reference } from 'fhir/r4';
 import { type CatalogueItem } from '@hub/consortium';
 import { Systems } from '@hub/fhir';
-import { type ReleasedCritical } from './reading.entity';
+import { type ReleasedCritical } from '@hub/centre';
 
 /** What a released version of an imaging report says, and who stands behind it. */
 export interface ImagingReportRelease {

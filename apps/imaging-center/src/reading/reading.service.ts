@@ -1,201 +1,98 @@
-import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Reference } from 'fhir/r4';
-import { type DataSource, type EntityManager } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import {
-  type CentreRefusal,
-  JobNames,
-  OrderPriorities,
-  Queues,
-  type Reader,
   type ReadingItem,
   type ReadingReply,
-  type ReadingStatus,
   type ReadingView,
   type ReportGetReply,
-  jobIds,
 } from '@hub/contracts';
+import { demoCatalogue, demoOrganizations } from '@hub/consortium';
 import {
-  type CatalogueItem,
-  demoCatalogue,
-  demoOrganizations,
-  turnaroundFor,
-} from '@hub/consortium';
-import { CentreOutboxService, type OutboxEnqueue, enqueueTaskUpdate } from '@hub/centre';
+  CentreOutboxService,
+  ReadingEngine,
+  type ReleaseInput,
+  draftRequest,
+  parseRequest,
+} from '@hub/centre';
 import { Systems } from '@hub/fhir';
 import { IMAGING_CONFIG, type ImagingConfig } from '../imaging-config';
 import { buildImagingReport, imagingCritical } from './imaging-report.builder';
-import { ImagingReportVersion, Reading } from './reading.entity';
-import {
-  amendRequest,
-  claimRequest,
-  draftRequest,
-  getRequest,
-  parseRequest,
-  refuse,
-  signRequest,
-  worklistRequest,
-} from './reading-requests';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Statuses before the first report is released: the turnaround clock is running. */
-const AWAITING_REPORT: ReadingStatus[] = ['unread', 'claimed', 'draft', 'awaiting-cosign'];
 
 /**
- * An imaging order as the reading sees it. `status` is worked out in the SQL (one place), from
- * the linked studies, the latest report version and whether a claim is live.
+ * What radiologists read: the studies linked to the order (by accession number or by hand), the
+ * first linked starting the turnaround clock.
  */
-interface OrderReading {
-  orderId: string;
-  taskId: string;
-  code: string;
-  priority: string;
-  orderStatus: string;
-  accession: string;
-  requesterOrg: string;
-  /** The order's studies, first linked first; null when no image has arrived. */
-  studies: string[] | null;
-  modalities: string[];
-  imagesAt: Date | null;
-  dueAt: Date | null;
-  reportId: string | null;
-  claimedBy: string | null;
-  claimExpiresAt: Date | null;
-  status: ReadingStatus;
-}
-
-/**
- * The reading of every imaging order the centre holds: its studies (the first linked gives the
- * turnaround clock), its reading and latest report version. `$1` is the time a claim must outlive,
- * `$2` the turnaround targets (catalogue code → priority → minutes).
- */
-const ORDER_READINGS = `
-  SELECT o.order_id AS "orderId", o.task_id AS "taskId", o.code, o.priority,
-         o.status AS "orderStatus", o.received_at AS "receivedAt",
-         a.accession, a.requester_org AS "requesterOrg",
-         st.studies, st.images_at AS "imagesAt",
+const STUDIES = `
+  SELECT a.accession, st.studies AS material, st.images_at AS material_at,
          ARRAY(SELECT DISTINCT m FROM imaging.study s2 CROSS JOIN LATERAL unnest(s2.modalities) m
                 WHERE s2.order_id = o.order_id ORDER BY m) AS modalities,
-         st.images_at + make_interval(mins => ($2::jsonb -> o.code ->> o.priority)::int) AS "dueAt",
-         r.report_id AS "reportId", r.claimed_by AS "claimedBy",
-         r.claim_expires_at AS "claimExpiresAt",
-         CASE WHEN st.studies IS NULL THEN 'awaiting-images'
-              WHEN v.status IS NULL AND r.claim_expires_at > $1 THEN 'claimed'
-              WHEN v.status IS NULL THEN 'unread'
-              WHEN v.status IN ('final', 'amended') THEN 'final'
-              ELSE v.status END AS status
-    FROM imaging.received_order o
-    JOIN imaging.order_accession a ON a.order_id = o.order_id
-    LEFT JOIN LATERAL (
+         '{}'::text[] AS flags
+    FROM imaging.order_accession a
+    CROSS JOIN LATERAL (
       SELECT array_agg(s.study_uid ORDER BY coalesce(s.linked_at, s.created_at), s.study_uid) AS studies,
              min(coalesce(s.linked_at, s.created_at)) AS images_at
         FROM imaging.study s WHERE s.order_id = o.order_id
-    ) st ON true
-    LEFT JOIN imaging.reading r ON r.order_id = o.order_id
-    LEFT JOIN LATERAL (
-      SELECT status FROM imaging.report WHERE order_id = o.order_id ORDER BY version DESC LIMIT 1
-    ) v ON true
-   WHERE o.status <> 'cancelled'`;
-
-const PRIORITY_RANK = `CASE w.priority WHEN 'stat' THEN 1 WHEN 'asap' THEN 2 WHEN 'urgent' THEN 3 ELSE 4 END`;
-
-/** What a command works on: the locked order, its reading as it stands, and now. */
-interface CommandContext {
-  manager: EntityManager;
-  enqueue: OutboxEnqueue;
-  order: OrderReading;
-  /** The latest report version, if any has been written. */
-  latest: ImagingReportVersion | null;
-  now: Date;
-}
+    ) st
+   WHERE a.order_id = o.order_id`;
 
 /**
- * Reading imaging studies (阅片) and releasing their reports. One reader at a time claims a study
- * (for `READING_CLAIM_MINUTES`), writes findings and impression, and signs. A licensed reader's
- * signature releases the report; a trainee's waits for a licensed senior's co-signature (the
- * author cannot co-sign their own). A released report is never changed: a licensed reader amends
- * it, which writes the next version. Release stores the DiagnosticReport and, in the same
- * transaction, queues `ReportSubmit` (and, for the first version, completes the order and queues
- * `TaskUpdate completed`); the hub then fetches it with `report.get`, delivers it and starts the
- * critical-value loop for a flagged finding. Refusals are answered, never thrown, and change
- * nothing.
+ * Reading imaging studies (阅片): the shared reading engine (libs/centre) over the imaging
+ * archive's studies, with the imaging report (findings and impression) and the imaging critical
+ * finding.
  */
 @Injectable()
 export class ReadingService {
-  private readonly logger = new Logger(ReadingService.name);
-  // The demo consortium's catalogue until the catalogue is editable.
-  private readonly items = new Map<string, CatalogueItem>(
-    demoCatalogue.filter((item) => item.centre === 'imaging').map((item) => [item.code, item]),
-  );
-  /** Turnaround targets for the SQL: catalogue code → priority → minutes. */
-  private readonly turnaround = JSON.stringify(
-    Object.fromEntries(
-      [...this.items.values()].map((item) => [
-        item.code,
-        Object.fromEntries(OrderPriorities.map((p) => [p, turnaroundFor(item, p)])),
-      ]),
-    ),
-  );
-  private readonly performer = imagingOrganizationReference();
-  private readonly claimMinutes: number;
+  private readonly engine: ReadingEngine;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: CentreOutboxService,
+    @InjectDataSource() dataSource: DataSource,
+    outbox: CentreOutboxService,
     @Inject(IMAGING_CONFIG) config: ImagingConfig,
   ) {
-    this.claimMinutes = config.READING_CLAIM_MINUTES;
+    const performer = imagingOrganizationReference();
+    this.engine = new ReadingEngine(dataSource, outbox, {
+      centre: 'imaging',
+      // The demo consortium's catalogue until the catalogue is editable.
+      items: demoCatalogue.filter((item) => item.centre === 'imaging'),
+      claimMinutes: config.READING_CLAIM_MINUTES,
+      materialSql: STUDIES,
+      materialKey: 'studyInstanceUid',
+      nothingToRead: (orderId) => `no images of order ${orderId} have arrived yet`,
+      release: (input: ReleaseInput) => {
+        const { order, version } = input;
+        return Promise.resolve({
+          diagnosticReport: buildImagingReport({
+            orderId: order.orderId,
+            item: this.engine.item(order.code) ?? { code: order.code },
+            studyInstanceUids: order.material ?? [],
+            status: input.status,
+            issued: input.issued,
+            findings: version.findings,
+            impression: version.impression,
+            interpreters: input.interpreters,
+            amendmentReason: version.amendmentReason,
+            performer,
+          }),
+          critical: version.criticalText
+            ? imagingCritical(version.criticalText, input.releasedBy, input.issued)
+            : null,
+        });
+      },
+    });
   }
 
-  /**
-   * The worklist: orders by priority (stat, asap, urgent, routine), then by the time left to their
-   * turnaround target (those with no clock running after), then by arrival. Signed (`final`)
-   * orders are listed only when asked for by status; cancelled orders never.
-   */
-  async worklist(request: unknown): Promise<ReadingItem[]> {
-    const parsed = worklistRequest.safeParse(request ?? {});
-    if (!parsed.success) return [];
-    const { modality, requesterOrg, status, limit } = parsed.data;
-    const now = new Date();
-    const params: unknown[] = [now, this.turnaround, limit ?? 100];
-    const where: string[] = [];
-    if (status) where.push(`w.status = $${params.push(status)}`);
-    else where.push(`w.status <> 'final'`);
-    if (modality) where.push(`$${params.push(modality)} = ANY (w.modalities)`);
-    if (requesterOrg) where.push(`w."requesterOrg" = $${params.push(requesterOrg)}`);
-    const rows = await this.dataSource.query<Array<OrderReading & { receivedAt: Date }>>(
-      `SELECT w.* FROM (${ORDER_READINGS}) w
-        WHERE ${where.join(' AND ')}
-        ORDER BY ${PRIORITY_RANK},
-                 CASE WHEN w.status IN ('unread', 'claimed', 'draft', 'awaiting-cosign')
-                      THEN w."dueAt" END NULLS LAST,
-                 w."receivedAt", w."orderId"
-        LIMIT $3`,
-      params,
-    );
-    return rows.map((row) => worklistItem(row, now));
+  worklist(request: unknown): Promise<ReadingItem[]> {
+    return this.engine.worklist(request);
   }
 
-  /** An order's reading: the version being written or last signed, and the released history. */
-  async get(request: unknown): Promise<ReadingView | null> {
-    const parsed = parseRequest(getRequest, request);
-    if (!parsed.ok) return null;
-    return this.view(this.dataSource.manager, parsed.value.orderId, new Date());
+  get(request: unknown): Promise<ReadingView | null> {
+    return this.engine.get(request);
   }
 
-  /**
-   * Claims a study for the reader, or extends their claim; `release` gives it back. Another
-   * reader's live claim is refused with who and until when; an expired one is taken over.
-   */
-  async claim(request: unknown): Promise<ReadingReply> {
-    const parsed = parseRequest(claimRequest, request);
-    if (!parsed.ok) return parsed.refusal;
-    const { orderId, reader, release } = parsed.value;
-    return this.command(orderId, reader, release ? 'claim released' : 'study claimed', (c) =>
-      release ? this.releaseClaim(c, reader) : this.takeClaim(c, reader),
-    );
+  claim(request: unknown): Promise<ReadingReply> {
+    return this.engine.claim(request);
   }
 
   /** Saves the claimer's findings, impression and critical finding (null clears it). */
@@ -203,552 +100,29 @@ export class ReadingService {
     const parsed = parseRequest(draftRequest, request);
     if (!parsed.ok) return parsed.refusal;
     const { orderId, reader, findings, impression, critical } = parsed.value;
-    return this.command(orderId, reader, 'draft saved', async (c) => {
-      const refusal = writable(c) ?? claimHeldBy(c, reader);
-      if (refusal) return refusal;
-      const criticalText = critical === undefined ? c.latest?.criticalText : critical?.text;
-      const text = { findings, impression, criticalText: criticalText ?? null };
-      if (c.latest && (c.latest.status === 'draft' || c.latest.status === 'amending')) {
-        await c.manager.update(
-          ImagingReportVersion,
-          { reportId: c.latest.reportId, version: c.latest.version },
-          { ...text, status: 'draft', author: reader.username, draftedAt: c.now, updatedAt: c.now },
-        );
-      } else {
-        await c.manager.insert(ImagingReportVersion, {
-          reportId: c.order.reportId as string,
-          version: 1,
-          orderId: c.order.orderId,
-          status: 'draft',
-          ...text,
-          author: reader.username,
-          draftedAt: c.now,
-        });
-      }
-      // Writing is reading: the claim runs on from the last save.
-      await this.setClaim(c, reader.username);
-      return undefined;
-    });
-  }
-
-  /**
-   * The claimer signs a complete draft. A licensed reader's signature releases it (`final`, or
-   * `amended` for a later version); a trainee's waits for a licensed senior's co-signature.
-   */
-  async sign(request: unknown): Promise<ReadingReply> {
-    const parsed = parseRequest(signRequest, request);
-    if (!parsed.ok) return parsed.refusal;
-    const { orderId, reader } = parsed.value;
-    const traceId = parsed.value.traceId ?? randomUUID();
-    return this.command(
+    return this.engine.draft(
       orderId,
       reader,
-      reader.licensed ? 'report signed and released' : 'report signed, awaiting co-signature',
-      async (c) => {
-        const refusal = signable(c) ?? claimHeldBy(c, reader);
-        if (refusal) return refusal;
-        const version = c.latest as ImagingReportVersion;
-        Object.assign(version, { signedBy: reader.username, signedAt: c.now });
-        if (reader.licensed) {
-          await this.release(c, version, traceId);
-        } else {
-          await c.manager.update(
-            ImagingReportVersion,
-            { reportId: version.reportId, version: version.version },
-            {
-              status: 'awaiting-cosign',
-              signedBy: reader.username,
-              signedAt: c.now,
-              updatedAt: c.now,
-            },
-          );
-          await this.clearClaim(c);
-        }
-        return undefined;
-      },
-      traceId,
+      () => Promise.resolve({ findings, impression }),
+      critical,
     );
   }
 
-  /** A licensed reader, not the author, co-signs a trainee's signed report: it is released. */
-  async cosign(request: unknown): Promise<ReadingReply> {
-    const parsed = parseRequest(signRequest, request);
-    if (!parsed.ok) return parsed.refusal;
-    const { orderId, reader } = parsed.value;
-    const traceId = parsed.value.traceId ?? randomUUID();
-    return this.command(
-      orderId,
-      reader,
-      'report co-signed and released',
-      async (c) => {
-        if (!reader.licensed)
-          return refuse(
-            403,
-            `${reader.username} is a trainee: a licensed reader co-signs a trainee's report`,
-            'reader',
-          );
-        const version = c.latest;
-        if (!version || version.status !== 'awaiting-cosign')
-          return refuse(
-            409,
-            `the report of order ${orderId} is not waiting for a co-signature (${c.order.status})`,
-            'orderId',
-          );
-        if (reader.username === version.author || reader.username === version.signedBy)
-          return refuse(
-            403,
-            `${reader.username} ${reader.username === version.author ? 'wrote' : 'signed'} this report and cannot co-sign it: another licensed reader must`,
-            'reader',
-          );
-        Object.assign(version, { cosignedBy: reader.username, cosignedAt: c.now });
-        await this.release(c, version, traceId);
-        return undefined;
-      },
-      traceId,
-    );
+  sign(request: unknown): Promise<ReadingReply> {
+    return this.engine.sign(request);
   }
 
-  /**
-   * A licensed reader starts an amendment of the signed report: the next version, with the text
-   * of the last, claimed by them. Signed versions stay as they were.
-   */
-  async amend(request: unknown): Promise<ReadingReply> {
-    const parsed = parseRequest(amendRequest, request);
-    if (!parsed.ok) return parsed.refusal;
-    const { orderId, reader, reason } = parsed.value;
-    return this.command(orderId, reader, 'amendment started', async (c) => {
-      if (!reader.licensed)
-        return refuse(
-          403,
-          `${reader.username} is a trainee: only a licensed reader amends a signed report`,
-          'reader',
-        );
-      const signed = c.latest;
-      if (!signed || (signed.status !== 'final' && signed.status !== 'amended')) {
-        const why =
-          signed?.status === 'amending' || signed?.status === 'draft'
-            ? `version ${signed.version} is being written by ${signed.author}`
-            : signed?.status === 'awaiting-cosign'
-              ? `version ${signed.version} waits for a co-signature`
-              : 'nothing has been signed yet';
-        return refuse(409, `the report of order ${orderId} cannot be amended: ${why}`, 'orderId');
-      }
-      await c.manager.insert(ImagingReportVersion, {
-        reportId: signed.reportId,
-        version: signed.version + 1,
-        orderId,
-        status: 'amending',
-        findings: signed.findings,
-        impression: signed.impression,
-        criticalText: signed.criticalText,
-        author: reader.username,
-        amendedBy: reader.username,
-        amendmentReason: reason,
-      });
-      await this.setClaim(c, reader.username);
-      return undefined;
-    });
+  cosign(request: unknown): Promise<ReadingReply> {
+    return this.engine.cosign(request);
   }
 
-  /**
-   * A released version's FHIR content (the latest released when no version is given), or null.
-   * Drafts and reports waiting for a co-signature never leave the centre.
-   */
-  async reportGet(request: unknown): Promise<ReportGetReply | null> {
-    const { reportId, version } = (request ?? {}) as { reportId?: unknown; version?: unknown };
-    // report_id is a uuid column: anything else names no report (and would fail the cast).
-    if (typeof reportId !== 'string' || !UUID.test(reportId)) return null;
-    if (version !== undefined && version !== null && !isVersion(version)) return null;
-    const query = this.dataSource.manager
-      .createQueryBuilder(ImagingReportVersion, 'r')
-      .where('r.report_id = :reportId', { reportId })
-      .andWhere(`r.status IN ('final', 'amended')`);
-    if (typeof version === 'number') query.andWhere('r.version = :version', { version });
-    const shown = await query.orderBy('r.version', 'DESC').getOne();
-    if (!shown?.diagnosticReport) return null;
-    return {
-      reportId: shown.reportId,
-      orderId: shown.orderId,
-      version: shown.version,
-      diagnosticReport: { ...shown.diagnosticReport },
-      observations: [],
-      ...(shown.critical ? { critical: shown.critical } : {}),
-    };
+  amend(request: unknown): Promise<ReadingReply> {
+    return this.engine.amend(request);
   }
 
-  /**
-   * Runs a command on one order in one transaction with the outbox: the order is locked (so two
-   * commands on it, or a study being linked, run one after the other), its reading read, and the
-   * reading as it then stands answered. A refusal comes before any write.
-   */
-  private async command(
-    orderId: string,
-    reader: Reader,
-    done: string,
-    work: (context: CommandContext) => Promise<CentreRefusal | undefined>,
-    traceId?: string,
-  ): Promise<ReadingReply> {
-    const reply = await this.outbox.transaction(async (manager, enqueue): Promise<ReadingReply> => {
-      const locked = await manager.query<Array<{ status: string }>>(
-        `SELECT status FROM imaging.received_order WHERE order_id = $1 FOR UPDATE`,
-        [orderId],
-      );
-      // Taken once the order is ours: claims are judged at the moment the command runs.
-      const now = new Date();
-      if (locked.length === 0)
-        return refuse(
-          404,
-          `imaging order ${orderId} is not known to the imaging centre`,
-          'orderId',
-        );
-      if (locked[0].status === 'cancelled')
-        return refuse(409, `imaging order ${orderId} was cancelled by the clinic`, 'orderId');
-      const order = await this.orderReading(manager, orderId, now);
-      if (!order)
-        return refuse(404, `order ${orderId} has no accession number to read by`, 'orderId');
-      const latest = await manager.findOne(ImagingReportVersion, {
-        where: { orderId },
-        order: { version: 'DESC' },
-      });
-      const refusal = await work({ manager, enqueue, order, latest, now });
-      if (refusal) return refusal;
-      const reading = await this.view(manager, orderId, now);
-      if (!reading) throw new Error(`the reading of order ${orderId} vanished in its transaction`);
-      return { ok: true, reading };
-    });
-    if (reply.ok)
-      this.logger.log(
-        {
-          orderId,
-          reader: reader.username,
-          version: reply.reading.version,
-          status: reply.reading.status,
-          ...(traceId ? { traceId } : {}),
-        },
-        done,
-      );
-    return reply;
+  reportGet(request: unknown): Promise<ReportGetReply | null> {
+    return this.engine.reportGet(request);
   }
-
-  /** Claims the study for `reader` (or extends their claim). */
-  private async takeClaim(c: CommandContext, reader: Reader): Promise<CentreRefusal | undefined> {
-    const { orderId } = c.order;
-    switch (c.order.status) {
-      case 'awaiting-images':
-        return refuse(
-          409,
-          `no images of order ${orderId} have arrived yet: there is nothing to read`,
-          'orderId',
-        );
-      case 'awaiting-cosign':
-        return refuse(
-          409,
-          `the report of order ${orderId} was signed by ${c.latest?.signedBy} and waits for a licensed reader's co-signature, which needs no claim`,
-          'orderId',
-        );
-      case 'final':
-        return refuse(
-          409,
-          `the report of order ${orderId} is signed (version ${c.latest?.version}): a licensed reader amends it`,
-          'orderId',
-        );
-      case 'unread':
-      case 'claimed':
-      case 'draft':
-      case 'amending':
-        break;
-    }
-    const holder = liveClaim(c.order, c.now);
-    if (holder && holder.by !== reader.username) return claimedByOther(orderId, holder);
-    await this.setClaim(c, reader.username);
-    return undefined;
-  }
-
-  /** Gives the reader's claim back; one they do not hold is another reader's to give back. */
-  private async releaseClaim(
-    c: CommandContext,
-    reader: Reader,
-  ): Promise<CentreRefusal | undefined> {
-    const holder = liveClaim(c.order, c.now);
-    if (holder && holder.by !== reader.username) return claimedByOther(c.order.orderId, holder);
-    if (c.order.claimedBy) await this.clearClaim(c);
-    return undefined;
-  }
-
-  private async setClaim(c: CommandContext, username: string): Promise<void> {
-    const claimExpiresAt = new Date(c.now.getTime() + this.claimMinutes * 60_000);
-    if (c.order.reportId) {
-      await c.manager.update(
-        Reading,
-        { orderId: c.order.orderId },
-        { claimedBy: username, claimExpiresAt, updatedAt: c.now },
-      );
-    } else {
-      const reportId = randomUUID();
-      await c.manager.insert(Reading, {
-        orderId: c.order.orderId,
-        reportId,
-        claimedBy: username,
-        claimExpiresAt,
-      });
-      c.order.reportId = reportId;
-    }
-  }
-
-  private async clearClaim(c: CommandContext): Promise<void> {
-    await c.manager.update(
-      Reading,
-      { orderId: c.order.orderId },
-      { claimedBy: null, claimExpiresAt: null, updatedAt: c.now },
-    );
-  }
-
-  /**
-   * Releases a signed version (its `signedBy`, and `cosignedBy` for a trainee's, set by the
-   * caller): stores its DiagnosticReport and critical finding, gives the claim back, completes the
-   * order with the first version, and queues `ReportSubmit` for the hub.
-   */
-  private async release(
-    c: CommandContext,
-    version: ImagingReportVersion,
-    traceId: string,
-  ): Promise<void> {
-    const { order, now } = c;
-    const status = version.version === 1 ? 'final' : 'amended';
-    const releasedBy = version.cosignedBy ?? version.signedBy ?? version.author;
-    const diagnosticReport = buildImagingReport({
-      orderId: order.orderId,
-      item: this.items.get(order.code) ?? { code: order.code },
-      studyInstanceUids: order.studies ?? [],
-      status,
-      issued: now,
-      findings: version.findings,
-      impression: version.impression,
-      interpreters: [version.author, version.signedBy, version.cosignedBy].filter(
-        (name): name is string => !!name,
-      ),
-      amendmentReason: version.amendmentReason,
-      performer: this.performer,
-    });
-    await c.manager.update(
-      ImagingReportVersion,
-      { reportId: version.reportId, version: version.version },
-      {
-        status,
-        signedBy: version.signedBy,
-        signedAt: version.signedAt,
-        cosignedBy: version.cosignedBy,
-        cosignedAt: version.cosignedAt,
-        issuedAt: now,
-        diagnosticReport,
-        critical: version.criticalText
-          ? imagingCritical(version.criticalText, releasedBy, now)
-          : null,
-        updatedAt: now,
-      },
-    );
-    await this.clearClaim(c);
-    if (version.version === 1 && order.orderStatus !== 'completed') {
-      await c.manager.query(
-        `UPDATE imaging.received_order SET status = 'completed', updated_at = $2 WHERE order_id = $1`,
-        [order.orderId, now],
-      );
-      await enqueueTaskUpdate(c.enqueue, order, 'imaging', 'completed', traceId, { at: now });
-    }
-    await c.enqueue(
-      Queues.HubResults,
-      JobNames.ReportSubmit,
-      {
-        reportId: version.reportId,
-        orderId: order.orderId,
-        taskId: order.taskId,
-        centre: 'imaging',
-        version: version.version,
-        traceId,
-      },
-      { jobId: jobIds.reportSubmit(version.reportId, version.version) },
-    );
-  }
-
-  private async orderReading(
-    manager: EntityManager,
-    orderId: string,
-    now: Date,
-  ): Promise<OrderReading | undefined> {
-    const rows = await manager.query<OrderReading[]>(
-      `SELECT w.* FROM (${ORDER_READINGS}) w WHERE w."orderId" = $3`,
-      [now, this.turnaround, orderId],
-    );
-    return rows[0];
-  }
-
-  private async view(
-    manager: EntityManager,
-    orderId: string,
-    now: Date,
-  ): Promise<ReadingView | null> {
-    const order = await this.orderReading(manager, orderId, now);
-    if (!order) return null;
-    const versions = await manager.find(ImagingReportVersion, {
-      where: { orderId },
-      order: { version: 'ASC' },
-    });
-    const latest = versions.at(-1);
-    const claim = liveClaim(order, now);
-    return {
-      orderId,
-      ...(order.studies ? { studyInstanceUid: order.studies[0] } : {}),
-      status: order.status,
-      version: latest?.version ?? 1,
-      ...(claim ? { claimedBy: claim.by, claimExpiresAt: claim.until.toISOString() } : {}),
-      ...(latest ? written(latest) : {}),
-      history: versions.flatMap((v) =>
-        (v.status === 'final' || v.status === 'amended') && v.issuedAt
-          ? [
-              {
-                version: v.version,
-                status: v.status,
-                signedBy: v.cosignedBy ?? v.signedBy ?? v.author,
-                signedAt: v.issuedAt.toISOString(),
-              },
-            ]
-          : [],
-      ),
-    };
-  }
-}
-
-/** A report version number as the `report.version` column can hold it. */
-function isVersion(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 2_147_483_647;
-}
-
-/** The reader holding a live claim on the order, if any. */
-function liveClaim(order: OrderReading, now: Date): { by: string; until: Date } | undefined {
-  return order.claimedBy && order.claimExpiresAt && order.claimExpiresAt > now
-    ? { by: order.claimedBy, until: order.claimExpiresAt }
-    : undefined;
-}
-
-function claimedByOther(orderId: string, holder: { by: string; until: Date }): CentreRefusal {
-  return refuse(
-    409,
-    `order ${orderId} is being read by ${holder.by}, whose claim runs until ${holder.until.toISOString()}`,
-    'orderId',
-  );
-}
-
-/** Refused unless `reader` holds a live claim on the order. */
-function claimHeldBy(c: CommandContext, reader: Reader): CentreRefusal | undefined {
-  const holder = liveClaim(c.order, c.now);
-  if (holder?.by === reader.username) return undefined;
-  if (holder) return claimedByOther(c.order.orderId, holder);
-  const expired =
-    c.order.claimedBy === reader.username && c.order.claimExpiresAt
-      ? `: ${reader.username}'s claim expired at ${c.order.claimExpiresAt.toISOString()}`
-      : '';
-  return refuse(
-    409,
-    `claim order ${c.order.orderId} before writing its report${expired}`,
-    'orderId',
-  );
-}
-
-/** Refused unless the order's report may be written now (a draft, or a version to start). */
-function writable(c: CommandContext): CentreRefusal | undefined {
-  const { orderId, status } = c.order;
-  switch (status) {
-    case 'awaiting-images':
-      return refuse(409, `no images of order ${orderId} have arrived yet`, 'orderId');
-    case 'awaiting-cosign':
-      return refuse(
-        409,
-        `the report of order ${orderId} is signed and waits for a co-signature: it cannot be changed`,
-        'orderId',
-      );
-    case 'final':
-      return refuse(
-        409,
-        `the report of order ${orderId} is signed and is never changed in place: amend it`,
-        'orderId',
-      );
-    case 'unread':
-    case 'claimed':
-    case 'draft':
-    case 'amending':
-      return undefined;
-  }
-}
-
-/** Refused unless the order's latest version is a complete draft. */
-function signable(c: CommandContext): CentreRefusal | undefined {
-  const { orderId, status } = c.order;
-  const latest = c.latest;
-  switch (status) {
-    case 'awaiting-cosign':
-      return refuse(
-        409,
-        `the report of order ${orderId} was signed by ${latest?.signedBy} and waits for a licensed reader's co-signature`,
-        'orderId',
-      );
-    case 'final':
-      return refuse(409, `the report of order ${orderId} is signed already`, 'orderId');
-    case 'amending':
-      return refuse(
-        409,
-        `version ${latest?.version} of the report of order ${orderId} has not been saved since the amendment started: save the amended draft first`,
-        'orderId',
-      );
-    case 'awaiting-images':
-    case 'unread':
-    case 'claimed':
-      return refuse(409, `the report of order ${orderId} has no draft to sign`, 'orderId');
-    case 'draft':
-      break;
-  }
-  if (!latest?.findings.trim() || !latest.impression.trim())
-    return refuse(
-      409,
-      `the draft of order ${orderId} needs both findings and impression before it is signed`,
-      'orderId',
-    );
-  return undefined;
-}
-
-/** What a version says and who wrote, signed and co-signed it, for the reading's view. */
-function written(version: ImagingReportVersion): Partial<ReadingView> {
-  return {
-    findings: version.findings,
-    impression: version.impression,
-    ...(version.criticalText ? { critical: { text: version.criticalText } } : {}),
-    author: version.author,
-    ...(version.signedBy ? { signedBy: version.signedBy } : {}),
-    ...(version.signedAt ? { signedAt: version.signedAt.toISOString() } : {}),
-    ...(version.cosignedBy ? { cosignedBy: version.cosignedBy } : {}),
-    ...(version.cosignedAt ? { cosignedAt: version.cosignedAt.toISOString() } : {}),
-    ...(version.amendmentReason ? { amendmentReason: version.amendmentReason } : {}),
-  };
-}
-
-function worklistItem(row: OrderReading, now: Date): ReadingItem {
-  const claim = liveClaim(row, now);
-  const running = AWAITING_REPORT.includes(row.status);
-  return {
-    orderId: row.orderId,
-    accessionNumber: row.accession,
-    code: row.code,
-    priority: row.priority,
-    requesterOrg: row.requesterOrg,
-    ...(row.studies ? { studyInstanceUid: row.studies[0] } : {}),
-    modalities: row.modalities,
-    ...(row.imagesAt ? { imagesAt: row.imagesAt.toISOString() } : {}),
-    ...(row.dueAt ? { dueAt: row.dueAt.toISOString() } : {}),
-    ...(row.dueAt && running
-      ? { minutesLeft: Math.round((row.dueAt.getTime() - now.getTime()) / 60_000) || 0 }
-      : {}),
-    status: row.status,
-    ...(claim ? { claimedBy: claim.by, claimExpiresAt: claim.until.toISOString() } : {}),
-  };
 }
 
 /**

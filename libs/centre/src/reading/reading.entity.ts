@@ -3,8 +3,9 @@ import type { DiagnosticReport } from 'fhir/r4';
 import { type CriticalFinding } from '@hub/contracts';
 
 /**
- * The reading of one imaging order: the id its report has in every version, and the reader who
- * has claimed the study (one at a time, until `claimExpiresAt`).
+ * The reading of one order at a reading centre (imaging, ECG, pathology): the id its report has in
+ * every version, and the reader who has claimed it (one at a time, until `claimExpiresAt`). Each
+ * centre has the table in its own schema.
  */
 @Entity({ name: 'reading' })
 export class Reading {
@@ -28,12 +29,15 @@ export class Reading {
   updatedAt: Date;
 }
 
+/** A report's structured content: field → text, or a list of codes. */
+export type CodedContent = Record<string, string | string[]>;
+
 /**
  * Where a version stands: being written (`draft`; `amending` until the amendment's first save),
  * signed by a trainee and waiting for a licensed senior (`awaiting-cosign`), or released
  * (`final` for version 1, `amended` after).
  */
-export type ImagingReportStatus = 'draft' | 'amending' | 'awaiting-cosign' | 'final' | 'amended';
+export type ReportVersionStatus = 'draft' | 'amending' | 'awaiting-cosign' | 'final' | 'amended';
 
 /** The critical finding of a released version, as `report.get` gives it. */
 export interface ReleasedCritical {
@@ -43,12 +47,12 @@ export interface ReleasedCritical {
 }
 
 /**
- * One version of an order's imaging report (影像诊断报告): the text, who wrote, signed and
- * co-signed it, and once released the DiagnosticReport. A released version is never changed (a
- * trigger refuses it); an amendment is the next version.
+ * One version of an order's report (影像/心电/病理诊断报告): the text, structured content, who
+ * wrote, signed and co-signed it, and once released the DiagnosticReport. A released version is
+ * never changed (a trigger refuses it); an amendment is the next version.
  */
 @Entity({ name: 'report' })
-export class ImagingReportVersion {
+export class ReportVersion {
   @PrimaryColumn({ name: 'report_id', type: 'uuid' })
   reportId: string;
 
@@ -59,15 +63,22 @@ export class ImagingReportVersion {
   orderId: string;
 
   @Column({ type: 'text' })
-  status: ImagingReportStatus;
+  status: ReportVersionStatus;
 
-  /** 检查所见 */
+  /** 检查所见 (ECG: the measurements; pathology: the gross and microscopic description) */
   @Column({ type: 'text' })
   findings: string;
 
   /** 诊断意见 */
   @Column({ type: 'text' })
   impression: string;
+
+  /**
+   * The report's structured content where the centre has one (ECG: the chosen catalogue
+   * statements and the free text), as the centre's reading service writes it.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  coded: CodedContent | null;
 
   /** A critical finding (危急值) in the reader's words. */
   @Column({ name: 'critical_text', type: 'text', nullable: true })

@@ -11,7 +11,7 @@ const required = (what: string, max: number) =>
     .min(1, `${what} is required`)
     .max(max, `${what} must be at most ${max} characters`);
 
-const orderId = required('orderId (the imaging order)', 128);
+const orderId = required('orderId (the order)', 128);
 
 /** Who is reading, as the gateway authenticated them. */
 const reader = z.object(
