@@ -5,6 +5,7 @@ import { StudyModule } from '../study/study.module';
 import { AccessorGuard } from './accessor';
 import { DicomwebAdminController } from './dicomweb-admin.controller';
 import { DicomwebController } from './dicomweb.controller';
+import { EcgForwarder } from './ecg-forwarder';
 import { QidoService } from './qido.service';
 import { StowService } from './stow.service';
 import { WadoService } from './wado.service';
@@ -22,6 +23,6 @@ import { WadoService } from './wado.service';
     StudyModule,
   ],
   controllers: [DicomwebController, DicomwebAdminController],
-  providers: [AccessorGuard, StowService, QidoService, WadoService],
+  providers: [AccessorGuard, StowService, EcgForwarder, QidoService, WadoService],
 })
 export class DicomwebModule {}

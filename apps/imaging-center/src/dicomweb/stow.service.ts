@@ -9,7 +9,13 @@ import {
 } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
 import { DicomParseError, type DicomJson, type ParsedInstance, parseInstance } from '@hub/dicom';
-import { JobNames, Queues, jobIds } from '@hub/contracts';
+import {
+  type EcgIngestReply,
+  type EcgIngestRequest,
+  JobNames,
+  Queues,
+  jobIds,
+} from '@hub/contracts';
 import { CentreOutboxService, type OutboxEnqueue } from '@hub/centre';
 import { type InstanceStore, INSTANCE_STORE, instanceKey, isUid } from '../storage/instance-store';
 import { type BulkDataLocation } from '../study/study.entity';
@@ -30,6 +36,7 @@ import {
   put,
 } from './dicom-attributes';
 import { type DicomwebUrls } from './dicomweb-urls';
+import { ECG_WAVEFORM_SOP_CLASSES, EcgForwardError, EcgForwarder } from './ecg-forwarder';
 import {
   MalformedMultipartError,
   type ReceivedPart,
@@ -53,17 +60,25 @@ export const FailureReasons = {
 } as const;
 
 /**
- * Private attributes in a FailedSOPSequence item telling why in words (PS3.5 7.8: creator
+ * Private attributes telling in words why an instance failed (FailedSOPSequence item) or where an
+ * instance the archive did not keep went (ReferencedSOPSequence item) (PS3.5 7.8: creator
  * (0009,0010) reserves (0009,10xx)); clients that do not know them ignore them.
  */
 export const PRIVATE_CREATOR = 'CONSORTIUM HUB DICOMWEB';
-export const PrivateTags = { Creator: '00090010', FailureDescription: '00091001' } as const;
+export const PrivateTags = {
+  Creator: '00090010',
+  FailureDescription: '00091001',
+  ForwardDescription: '00091002',
+} as const;
 
 /** The STOW-RS answer: 200 all stored, 202 some failed, 409 none stored. */
 export interface StowOutcome {
   status: 200 | 202 | 409;
   body: DicomJson;
 }
+
+/** Answers a part as refused, with the reason and why in words (logged). */
+type Refuse = (reason: number, description: string, parsed?: ParsedInstance) => PartOutcome;
 
 type PartOutcome =
   | {
@@ -72,6 +87,8 @@ type PartOutcome =
       sopInstanceUid: string;
       studyUid: string;
       seriesUid: string;
+      /** An ECG waveform handed to the ECG centre: the archive does not hold it (no RetrieveURL). */
+      ecgRecording?: { recordingId: string; orderId: string; duplicate: boolean };
     }
   | {
       ok: false;
@@ -96,6 +113,7 @@ class PartRefused extends Error {
  * request. The body is staged to files as it arrives; each instance is then checked, put in the
  * store byte for byte and indexed in its own transaction (with its StudyUpdate/TaskUpdate jobs).
  * An instance that fails is answered in FailedSOPSequence with its reason and leaves nothing behind.
+ * A 12-lead or General ECG waveform is not stored here but handed to the ECG centre (`ecg.ingest`).
  */
 @Injectable()
 export class StowService {
@@ -104,6 +122,7 @@ export class StowService {
   constructor(
     @Inject(INSTANCE_STORE) private readonly store: InstanceStore,
     private readonly outbox: CentreOutboxService,
+    private readonly ecg: EcgForwarder,
   ) {}
 
   async storeInstances(
@@ -154,7 +173,7 @@ export class StowService {
     targetStudy: string | undefined,
     traceId: string,
   ): Promise<PartOutcome> {
-    const refuse = (reason: number, description: string, parsed?: ParsedInstance) => {
+    const refuse: Refuse = (reason, description, parsed) => {
       this.logger.warn(
         { part: part.index, reason: hex(reason), sopInstanceUid: parsed?.sopInstanceUid, traceId },
         `STOW-RS instance refused: ${description}`,
@@ -173,9 +192,10 @@ export class StowService {
         FailureReasons.CannotUnderstand,
         `its Content-Type is ${part.contentType}; only application/dicom instances are stored`,
       );
+    const bytes = await readFile(part.path);
     let parsed: ParsedInstance;
     try {
-      parsed = parseInstance(await readFile(part.path));
+      parsed = parseInstance(bytes);
     } catch (error) {
       if (!(error instanceof DicomParseError)) throw error;
       // A DICOM file without its identifying UIDs does not match any storage SOP class.
@@ -204,6 +224,8 @@ export class StowService {
         `it belongs to study ${parsed.studyInstanceUid}, not to ${targetStudy} named in the request`,
         parsed,
       );
+    if (ECG_WAVEFORM_SOP_CLASSES.has(parsed.sopClassUid))
+      return this.forwardEcg(bytes, parsed, part, accessor, traceId, refuse);
 
     const key = instanceKey(
       parsed.studyInstanceUid,
@@ -245,6 +267,61 @@ export class StowService {
       sopInstanceUid: parsed.sopInstanceUid,
       studyUid: parsed.studyInstanceUid,
       seriesUid: parsed.seriesInstanceUid,
+    };
+  }
+
+  /**
+   * A resting ECG goes to the ECG centre, which measures it and files it under the order its
+   * accession number names; the archive keeps nothing of it, whatever the answer.
+   */
+  private async forwardEcg(
+    bytes: Buffer,
+    parsed: ParsedInstance,
+    part: ReceivedPart,
+    accessor: Accessor,
+    traceId: string,
+    refuse: Refuse,
+  ): Promise<PartOutcome> {
+    let reply: EcgIngestReply;
+    try {
+      reply = await this.ecg.ingest({
+        content: bytes.toString('base64'),
+        contentType: 'application/dicom',
+        uploader: ecgUploader(accessor),
+        traceId,
+      });
+    } catch (error) {
+      if (!(error instanceof EcgForwardError)) throw error;
+      this.logger.error(
+        { part: part.index, sopInstanceUid: parsed.sopInstanceUid, error: error.message, traceId },
+        'STOW-RS ECG waveform could not be handed to the ECG centre',
+      );
+      return refuse(
+        FailureReasons.ProcessingFailure,
+        error.answered
+          ? 'the ECG centre failed to store it; send it again'
+          : 'the ECG centre did not answer; send it again',
+        parsed,
+      );
+    }
+    if (!reply.ok)
+      return refuse(
+        FailureReasons.DataSetDoesNotMatchSopClass,
+        `the ECG centre refused it (${reply.status}): ${reply.diagnostics}`,
+        parsed,
+      );
+    const { recordingId, orderId } = reply.recording;
+    this.logger.log(
+      { part: part.index, sopInstanceUid: parsed.sopInstanceUid, recordingId, orderId, traceId },
+      'STOW-RS ECG waveform handed to the ECG centre',
+    );
+    return {
+      ok: true,
+      sopClassUid: parsed.sopClassUid,
+      sopInstanceUid: parsed.sopInstanceUid,
+      studyUid: parsed.studyInstanceUid,
+      seriesUid: parsed.seriesInstanceUid,
+      ecgRecording: { recordingId, orderId, duplicate: reply.duplicate },
     };
   }
 
@@ -422,6 +499,18 @@ function mayAddTo(
   return study.requester_org === null ? study.uploaded_by_org === org : study.requester_org === org;
 }
 
+/**
+ * Who uploads an ECG to the ECG centre: the caller, for its own organisation's orders, or for any
+ * order when it is an administrator or one of the ECG centre's cardiologists.
+ */
+function ecgUploader(accessor: Accessor): EcgIngestRequest['uploader'] {
+  return {
+    username: accessor.subject,
+    org: accessor.org,
+    anyOrder: accessor.roles.some((role) => role === 'admin' || role === 'cardiologist'),
+  };
+}
+
 /** Bulk data left out of the dataset, with the pixel data first (for BulkDataURI). */
 function bulkDataOf(parsed: ParsedInstance): BulkDataLocation[] {
   const locations: BulkDataLocation[] = parsed.bulkData.map(({ tag, vr, offset, length }) => ({
@@ -459,9 +548,11 @@ function answer(
   const body: DicomJson = {};
   const stored = outcomes.filter((o) => o.ok);
   const failed = outcomes.filter((o) => !o.ok);
-  const studies = new Set(stored.map((o) => o.studyUid));
+  // ECG waveforms went to the ECG centre: the archive has nothing of theirs to retrieve.
+  const archived = stored.filter((o) => !o.ecgRecording);
+  const studies = new Set(archived.map((o) => o.studyUid));
   const study = targetStudy ?? (studies.size === 1 ? [...studies][0] : undefined);
-  if (study && stored.length) put(body, 'RetrieveURL', urls.study(study));
+  if (study && archived.length) put(body, 'RetrieveURL', urls.study(study));
   if (failed.length)
     body[Attributes.FailedSOPSequence.tag] = {
       vr: 'SQ',
@@ -482,7 +573,16 @@ function answer(
         const item: DicomJson = {};
         put(item, 'ReferencedSOPClassUID', o.sopClassUid);
         put(item, 'ReferencedSOPInstanceUID', o.sopInstanceUid);
-        put(item, 'RetrieveURL', urls.instance(o.studyUid, o.seriesUid, o.sopInstanceUid));
+        if (o.ecgRecording) {
+          const { recordingId, orderId, duplicate } = o.ecgRecording;
+          item[PrivateTags.Creator] = { vr: 'LO', Value: [PRIVATE_CREATOR] };
+          item[PrivateTags.ForwardDescription] = {
+            vr: 'LT',
+            Value: [
+              `sent to the ECG centre${duplicate ? ' (received before)' : ''}: recording ${recordingId} for order ${orderId}; not kept in the imaging archive`,
+            ],
+          };
+        } else put(item, 'RetrieveURL', urls.instance(o.studyUid, o.seriesUid, o.sopInstanceUid));
         return item;
       }),
     };
