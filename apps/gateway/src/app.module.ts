@@ -20,6 +20,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ResultModule } from './result/result.module';
 import { SpecimenModule } from './specimen/specimen.module';
 import { EcgModule } from './ecg/ecg.module';
+import { PathologyModule } from './pathology/pathology.module';
 import { ImagingModule } from './imaging/imaging.module';
 
 /** The gateway: the hub's single public edge. */
@@ -68,6 +69,7 @@ export class GatewayModule {
         SpecimenModule,
         ImagingModule,
         EcgModule,
+        PathologyModule,
         Hl7Module,
         DeliveryModule,
         CriticalValueModule,

@@ -1,3 +1,4 @@
 export * from './queues';
 export * from './jobs';
 export * from './patterns';
+export * from './pathology';

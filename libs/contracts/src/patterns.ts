@@ -42,6 +42,27 @@ export const MessageNames = {
   EcgStatements: 'ecg.statements',
   /** ECG only: save the cardiologist's draft from statements: {@link EcgDraftRequest} → {@link ReadingReply}. */
   EcgDraft: 'ecg.draft',
+  // Pathology only (types in pathology.ts); reading uses the shared reading.* messages.
+  /** The clinic records the specimens it took: {@link PathologyCollectRequest} → {@link PathologyCaseReply}. */
+  PathologyCollect: 'pathology.collect',
+  /** Receipt at the centre, by scanning a specimen's label: {@link PathologyReceiveRequest} → {@link PathologyCaseReply}. */
+  PathologyReceive: 'pathology.receive',
+  /** A specimen refused at receipt: {@link PathologyRejectRequest} → {@link PathologyCaseReply}. */
+  PathologyReject: 'pathology.reject',
+  /** Grossing (取材): the description and the blocks cut: {@link PathologyGrossRequest} → {@link PathologyCaseReply}. */
+  PathologyGross: 'pathology.gross',
+  /** Slides cut from a block, one per stain: {@link PathologySlidesRequest} → {@link PathologyCaseReply}. */
+  PathologySlides: 'pathology.slides',
+  /** A case's whole chain: {@link PathologyCaseGetRequest} → {@link PathologyCaseView} or null. */
+  PathologyCaseGet: 'pathology.case.get',
+  /** The case any barcode belongs to (case number, specimen, block, slide): {@link PathologyLookupRequest} → {@link PathologyCaseView} or null. */
+  PathologyLookup: 'pathology.lookup',
+  /** The pathologist's draft: {@link PathologyDraftRequest} → `ReadingReply`. */
+  PathologyDraft: 'pathology.draft',
+  /** 术中冰冻: the frozen section's preliminary result, called back to the theatre: {@link PathologyFrozenRequest} → `ReadingReply`. */
+  PathologyFrozenResult: 'pathology.frozen-result',
+  /** The pathologists' catalogues: {} → {@link PathologyCatalogues}. */
+  PathologyCatalogues: 'pathology.catalogues',
   /**
    * Reading centres (imaging, ECG): the worklist: {@link ReadingWorklistRequest} → {@link ReadingItem}[].
    * The reading patterns below are answered by both, each on its own channel.
@@ -371,6 +392,8 @@ export const ReadingStatuses = [
   'awaiting-cosign',
   'final',
   'amending',
+  /** A preliminary result was released (a frozen section's call-back); the final report follows. */
+  'preliminary',
 ] as const;
 export type ReadingStatus = (typeof ReadingStatuses)[number];
 
@@ -396,6 +419,8 @@ export interface ReadingItem {
   studyInstanceUid?: string;
   /** ECG: the first recording of the order. */
   recordingId?: string;
+  /** Pathology: the first specimen received. */
+  specimenLabel?: string;
   modalities: string[];
   /** Machine flags (ECG critical criteria read from the signal) that put the order on top. */
   flags?: string[];
@@ -448,6 +473,7 @@ export interface ReadingView {
   orderId: string;
   studyInstanceUid?: string;
   recordingId?: string;
+  specimenLabel?: string;
   flags?: string[];
   status: ReadingStatus;
   /** The version being written or last signed (1 = first report; later ones are amendments). */
@@ -467,7 +493,7 @@ export interface ReadingView {
   coded?: Record<string, string | string[]>;
   history: Array<{
     version: number;
-    status: 'final' | 'amended';
+    status: 'final' | 'amended' | 'preliminary';
     signedBy: string;
     signedAt: string;
   }>;

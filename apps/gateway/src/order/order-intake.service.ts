@@ -156,9 +156,10 @@ export class OrderIntakeService {
     );
     // Imaging and ECG orders: the accession number the clinic puts in its modality worklist (or
     // ECG cart), by which the study or recording finds its order.
+    // Pathology orders: the case number (病理号), also the accession number of the case's specimens.
     const accessionNumber =
-      item.centre === 'imaging' || item.centre === 'ecg'
-        ? await this.accessionNumber(manager, item.centre === 'imaging' ? 'I' : 'E')
+      item.centre === 'imaging' || item.centre === 'ecg' || item.centre === 'pathology'
+        ? await this.accessionNumber(manager, ACCESSION_PREFIX[item.centre])
         : undefined;
     const serviceRequestContent: ServiceRequest = {
       ...request,
@@ -196,7 +197,14 @@ export class OrderIntakeService {
           owners,
           agent,
         )
-      : undefined;
+      : item.centre === 'pathology' && accessionNumber
+        ? await this.store.create(
+            manager,
+            caseSpecimen(accessionNumber, item, orderId, patientId),
+            owners,
+            agent,
+          )
+        : undefined;
     if (specimen) serviceRequestContent.specimen = [{ reference: `Specimen/${specimen.id}` }];
     const serviceRequest = await this.store.create(manager, serviceRequestContent, owners, agent);
     const taskContent: Task = {
@@ -240,10 +248,10 @@ export class OrderIntakeService {
   }
 
   /**
-   * A new accession number: `I` (imaging) or `E` (ECG) + yyMMdd + sequence (13 characters; DICOM
-   * SH allows 16).
+   * A new accession number: `I` (imaging), `E` (ECG) or `P` (pathology case) + yyMMdd + sequence
+   * (13 characters; DICOM SH allows 16).
    */
-  private async accessionNumber(manager: EntityManager, prefix: 'I' | 'E'): Promise<string> {
+  private async accessionNumber(manager: EntityManager, prefix: 'I' | 'E' | 'P'): Promise<string> {
     const rows = await manager.query<Array<{ n: string }>>(
       `SELECT nextval('gateway.imaging_accession_seq')::text AS n`,
     );
@@ -417,4 +425,39 @@ export function accessionOf(specimen: Specimen): string {
   const value = specimen.accessionIdentifier?.value;
   if (!value) throw new Error(`Specimen/${specimen.id ?? '?'} has no accession number`);
   return value;
+}
+
+/** The accession number's first letter per centre that gives one at intake. */
+const ACCESSION_PREFIX = { imaging: 'I', ecg: 'E', pathology: 'P', lab: 'L' } as const;
+
+/**
+ * The Specimen of a pathology case: its accession number is the case number, so every label,
+ * block and slide barcode the centre prints starts with it. The clinic records the containers, site
+ * and fixation when it takes the tissue (`/api/pathology/cases/{id}/specimens`).
+ */
+function caseSpecimen(
+  caseNumber: string,
+  item: { code: string; display: string; displayZh: string },
+  orderId: string,
+  patientId: string,
+): Specimen {
+  const frozen = item.code === 'PATH-FROZEN';
+  return {
+    resourceType: 'Specimen',
+    id: randomUUID(),
+    accessionIdentifier: { system: Systems.HubAccession, value: caseNumber },
+    type: {
+      coding: [
+        {
+          system: Systems.HubSpecimenType,
+          code: frozen ? 'fresh-tissue' : 'fixed-tissue',
+          display: frozen ? 'Fresh tissue' : 'Formalin-fixed tissue',
+        },
+      ],
+      text: frozen ? '新鲜组织 Fresh tissue (frozen section)' : '固定组织 Formalin-fixed tissue',
+    },
+    subject: { reference: `Patient/${patientId}` },
+    request: [{ reference: `ServiceRequest/${orderId}` }],
+    note: [{ text: `病理号 Case ${caseNumber}: ${item.displayZh} ${item.display}` }],
+  };
 }

@@ -177,6 +177,8 @@ export class ResultIntakeService {
         id: event.reportId,
         subject,
         basedOn: [{ reference: `ServiceRequest/${event.orderId}` }],
+        // A centre names no hub Specimen: the report is about the order's (pathology, lab).
+        ...(report.specimen?.length || !order.specimen?.length ? {} : { specimen: order.specimen }),
         result: (report.result ?? []).map((ref) => ({
           ...ref,
           reference: `Observation/${idFor.get(ref.reference ?? '') ?? ref.reference}`,
@@ -194,7 +196,9 @@ export class ResultIntakeService {
             agent,
           )
         : await this.store.create(manager, content, owners, agent);
-      if (!existing) {
+      // The first report that is not a preliminary result (a frozen section's call-back) completes
+      // the order; amendments find it completed.
+      if (content.status !== 'preliminary' && task.status !== 'completed') {
         const now = new Date().toISOString();
         await this.store.update(
           manager,

@@ -48,6 +48,12 @@ export const demoUsers: Array<{
     roles: ['pathologist'],
   },
   {
+    username: 'pathology-chief',
+    name: '冯病理主任 (chief pathologist)',
+    org: 'PATHOLOGY',
+    roles: ['pathologist'],
+  },
+  {
     username: 'clinic-a-doctor',
     name: '周医生 (Dongling THC doctor)',
     org: 'CLINIC-A',

@@ -10,7 +10,7 @@ export interface ImagingReportRelease {
   item: CatalogueItem | { code: string };
   /** The order's studies, first linked first. */
   studyInstanceUids: string[];
-  status: 'final' | 'amended';
+  status: 'final' | 'amended' | 'preliminary';
   issued: Date;
   findings: string;
   impression: string;

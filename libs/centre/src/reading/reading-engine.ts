@@ -36,7 +36,16 @@ import {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Statuses before the first report is released: the turnaround clock is running. */
-const AWAITING_REPORT: ReadingStatus[] = ['unread', 'claimed', 'draft', 'awaiting-cosign'];
+const AWAITING_REPORT: ReadingStatus[] = [
+  'unread',
+  'claimed',
+  'draft',
+  'awaiting-cosign',
+  'preliminary',
+];
+
+/** Version statuses that left the centre (a preliminary frozen-section result among them). */
+const RELEASED = ['final', 'amended', 'preliminary'];
 
 /**
  * What differs between the centres that read (imaging, ECG, pathology): what is read, how a
@@ -58,7 +67,7 @@ export interface ReadingSpec {
    */
   materialSql: string;
   /** How {@link ReadingView} and {@link ReadingItem} name the first of `material`. */
-  materialKey: 'studyInstanceUid' | 'recordingId';
+  materialKey: 'studyInstanceUid' | 'recordingId' | 'specimenLabel';
   /** What the reader waits for, in refusals: e.g. 'no images of order X have arrived yet'. */
   nothingToRead(orderId: string): string;
   /** Builds the released version's FHIR: the DiagnosticReport and the critical finding, if any. */
@@ -66,6 +75,17 @@ export interface ReadingSpec {
     diagnosticReport: DiagnosticReport;
     critical: ReleasedCritical | null;
   }>;
+  /**
+   * Why a licensed reader's signature is not enough for this version (a second reader must
+   * co-sign), or undefined. Pathology: a malignant diagnosis.
+   */
+  secondSignature?(version: ReportVersion): string | undefined;
+  /**
+   * SQL for when the report is due, over `m.material_at` (the clock's start), `o` (the order), `e`
+   * (`e.priority`, raised by machine flags) and `$2` (the turnaround targets as minutes); default
+   * the catalogue's minutes after the material arrived.
+   */
+  dueAtSql?: string;
   /** The observations `report.get` answers with a released version (none by default). */
   reportObservations?(
     version: ReportVersion,
@@ -77,7 +97,7 @@ export interface ReleaseInput {
   manager: EntityManager;
   order: OrderReading;
   version: ReportVersion;
-  status: 'final' | 'amended';
+  status: 'final' | 'amended' | 'preliminary';
   issued: Date;
   /** Who wrote, signed and co-signed it (repeats are named once by the builders). */
   interpreters: string[];
@@ -123,18 +143,19 @@ export interface OrderReading {
  * turnaround clock), its reading and latest report version. `$1` is the time a claim must
  * outlive, `$2` the turnaround targets (catalogue code → priority → minutes).
  */
-function orderReadings(schema: Centre, materialSql: string): string {
+function orderReadings(schema: Centre, materialSql: string, dueAtSql?: string): string {
   return `
   SELECT o.order_id AS "orderId", o.task_id AS "taskId", o.code, o.priority,
          e.priority AS "effectivePriority",
          o.status AS "orderStatus", o.received_at AS "receivedAt", o.requester_org_id AS "requesterOrg",
          m.accession, m.material, m.modalities, coalesce(m.flags, '{}') AS flags,
          m.material_at AS "materialAt",
-         m.material_at + make_interval(mins => ($2::jsonb -> o.code ->> e.priority)::int) AS "dueAt",
+         ${dueAtSql ?? `m.material_at + make_interval(mins => ($2::jsonb -> o.code ->> e.priority)::int)`} AS "dueAt",
          r.report_id AS "reportId", r.claimed_by AS "claimedBy",
          r.claim_expires_at AS "claimExpiresAt",
          CASE WHEN m.material IS NULL THEN 'awaiting-images'
-              WHEN v.status IS NULL AND r.claim_expires_at > $1 THEN 'claimed'
+              WHEN (v.status IS NULL OR v.status = 'preliminary') AND r.claim_expires_at > $1
+                THEN 'claimed'
               WHEN v.status IS NULL THEN 'unread'
               WHEN v.status IN ('final', 'amended') THEN 'final'
               ELSE v.status END AS status
@@ -176,8 +197,10 @@ interface CommandContext {
 /**
  * Reading (阅片, 心电图诊断, 病理诊断) and releasing reports, the same at every reading centre. One
  * reader at a time claims an order (for the spec's claim minutes), writes the report, and signs. A
- * licensed reader's signature releases the report; a trainee's waits for a licensed senior's
- * co-signature (the author cannot co-sign their own). A released report is never changed: a
+ * licensed reader's signature releases the report; a trainee's, or one on a report the spec wants
+ * two signatures for (a malignant diagnosis), waits for another licensed reader's co-signature (the
+ * author cannot co-sign their own). A preliminary result (a frozen section) may be released before
+ * the report, which is then the next version. A released report is never changed: a
  * licensed reader amends it, which writes the next version. Release stores the DiagnosticReport
  * and, in the same transaction, queues `ReportSubmit` (and, for the first version, completes the
  * order and queues `TaskUpdate completed`); the hub then fetches it with `report.get`, delivers it
@@ -208,7 +231,7 @@ export class ReadingEngine {
         ]),
       ),
     );
-    this.orderReadingsSql = orderReadings(spec.centre, spec.materialSql);
+    this.orderReadingsSql = orderReadings(spec.centre, spec.materialSql, spec.dueAtSql);
   }
 
   /** The catalogue item an order names, if the catalogue has it. */
@@ -295,9 +318,10 @@ export class ReadingEngine {
           { ...text, status: 'draft', author: reader.username, draftedAt: c.now, updatedAt: c.now },
         );
       } else {
+        // The first version, or the one after a preliminary result.
         await c.manager.insert(ReportVersion, {
           reportId: c.order.reportId as string,
-          version: 1,
+          version: (c.latest?.version ?? 0) + 1,
           orderId: c.order.orderId,
           status: 'draft',
           ...text,
@@ -323,13 +347,13 @@ export class ReadingEngine {
     return this.command(
       orderId,
       reader,
-      reader.licensed ? 'report signed and released' : 'report signed, awaiting co-signature',
+      'report signed',
       async (c) => {
         const refusal = signable(c, this.spec) ?? claimHeldBy(c, reader);
         if (refusal) return refusal;
         const version = c.latest as ReportVersion;
         Object.assign(version, { signedBy: reader.username, signedAt: c.now });
-        if (reader.licensed) {
+        if (reader.licensed && !this.spec.secondSignature?.(version)) {
           await this.release(c, version, traceId);
         } else {
           await c.manager.update(
@@ -350,7 +374,10 @@ export class ReadingEngine {
     );
   }
 
-  /** A licensed reader, not the author, co-signs a trainee's signed report: it is released. */
+  /**
+   * A licensed reader who neither wrote nor signed it co-signs a report waiting for a second
+   * signature (a trainee's, or one the spec's `secondSignature` names): it is released.
+   */
   async cosign(request: unknown): Promise<ReadingReply> {
     const parsed = parseRequest(signRequest, request);
     if (!parsed.ok) return parsed.refusal;
@@ -382,6 +409,91 @@ export class ReadingEngine {
           );
         Object.assign(version, { cosignedBy: reader.username, cosignedAt: c.now });
         await this.release(c, version, traceId);
+        return undefined;
+      },
+      traceId,
+    );
+  }
+
+  /**
+   * Releases a preliminary result before the report (a frozen section's intraoperative diagnosis,
+   * called back to the theatre): version 1 with status `preliminary`, signed by a licensed reader,
+   * its text also the critical finding so that the hub's critical-value loop carries the call-back
+   * and its acknowledgement. The order stays open; the final report is the next version, written and
+   * signed as usual. Only before anything else has been written or released.
+   */
+  async releasePreliminary(
+    orderId: string,
+    reader: Reader,
+    content: DraftContent,
+    traceId: string,
+  ): Promise<ReadingReply> {
+    return this.command(
+      orderId,
+      reader,
+      'preliminary result released',
+      async (c) => {
+        if (!reader.licensed)
+          return refuse(
+            403,
+            `${reader.username} is a trainee: a licensed reader gives the preliminary result`,
+            'reader',
+          );
+        if (c.order.status === 'awaiting-images')
+          return refuse(409, this.spec.nothingToRead(orderId), 'orderId');
+        if (c.latest)
+          return refuse(
+            409,
+            `order ${orderId} already has a ${c.latest.status === 'preliminary' ? 'preliminary result' : 'report being written or signed'} (version ${c.latest.version}): the preliminary result comes first and once`,
+            'orderId',
+          );
+        const holder = liveClaim(c.order, c.now);
+        if (holder && holder.by !== reader.username) return claimedByOther(orderId, holder);
+        if (!c.order.reportId) await this.setClaim(c, reader.username);
+        const version = Object.assign(new ReportVersion(), {
+          reportId: c.order.reportId as string,
+          version: 1,
+          orderId,
+          findings: content.findings,
+          impression: content.impression,
+          coded: content.coded ?? null,
+          criticalText: content.impression,
+          author: reader.username,
+          signedBy: reader.username,
+          signedAt: c.now,
+          amendmentReason: null,
+        });
+        const { diagnosticReport, critical } = await this.spec.release({
+          manager: c.manager,
+          order: c.order,
+          version,
+          status: 'preliminary',
+          issued: c.now,
+          interpreters: [reader.username],
+          releasedBy: reader.username,
+        });
+        await c.manager.insert(ReportVersion, {
+          ...version,
+          status: 'preliminary',
+          draftedAt: c.now,
+          issuedAt: c.now,
+          diagnosticReport,
+          critical,
+        });
+        await this.clearClaim(c);
+        await c.enqueue(
+          Queues.HubResults,
+          JobNames.ReportSubmit,
+          {
+            reportId: version.reportId,
+            orderId,
+            taskId: c.order.taskId,
+            centre: this.schema,
+            version: 1,
+            traceId,
+          },
+          { jobId: jobIds.reportSubmit(version.reportId, 1) },
+        );
         return undefined;
       },
       traceId,
@@ -443,7 +555,7 @@ export class ReadingEngine {
     const query = this.dataSource.manager
       .createQueryBuilder(ReportVersion, 'r')
       .where('r.report_id = :reportId', { reportId })
-      .andWhere(`r.status IN ('final', 'amended')`);
+      .andWhere(`r.status IN ('final', 'amended', 'preliminary')`);
     if (typeof version === 'number') query.andWhere('r.version = :version', { version });
     const shown = await query.orderBy('r.version', 'DESC').getOne();
     if (!shown?.diagnosticReport) return null;
@@ -537,6 +649,7 @@ export class ReadingEngine {
       case 'claimed':
       case 'draft':
       case 'amending':
+      case 'preliminary':
         break;
     }
     const holder = liveClaim(c.order, c.now);
@@ -591,7 +704,8 @@ export class ReadingEngine {
    */
   private async release(c: CommandContext, version: ReportVersion, traceId: string): Promise<void> {
     const { order, now } = c;
-    const status = version.version === 1 ? 'final' : 'amended';
+    // The first signed report is final (also after a preliminary result); later ones amend it.
+    const status = (await this.signedBefore(c, version)) ? 'amended' : 'final';
     const releasedBy = version.cosignedBy ?? version.signedBy ?? version.author;
     const { diagnosticReport, critical } = await this.spec.release({
       manager: c.manager,
@@ -620,7 +734,7 @@ export class ReadingEngine {
       },
     );
     await this.clearClaim(c);
-    if (version.version === 1 && order.orderStatus !== 'completed') {
+    if (order.orderStatus !== 'completed') {
       await c.manager.query(
         `UPDATE "${this.schema}".received_order SET status = 'completed', updated_at = $2 WHERE order_id = $1`,
         [order.orderId, now],
@@ -640,6 +754,16 @@ export class ReadingEngine {
       },
       { jobId: jobIds.reportSubmit(version.reportId, version.version) },
     );
+  }
+
+  /** True when a version before this one was signed and released (not just preliminary). */
+  private async signedBefore(c: CommandContext, version: ReportVersion): Promise<boolean> {
+    const rows = await c.manager.query<unknown[]>(
+      `SELECT 1 FROM "${this.schema}".report
+        WHERE order_id = $1 AND version < $2 AND status IN ('final', 'amended') LIMIT 1`,
+      [version.orderId, version.version],
+    );
+    return rows.length > 0;
   }
 
   private async orderReading(
@@ -676,11 +800,11 @@ export class ReadingEngine {
       ...(claim ? { claimedBy: claim.by, claimExpiresAt: claim.until.toISOString() } : {}),
       ...(latest ? written(latest) : {}),
       history: versions.flatMap((v) =>
-        (v.status === 'final' || v.status === 'amended') && v.issuedAt
+        RELEASED.includes(v.status) && v.issuedAt
           ? [
               {
                 version: v.version,
-                status: v.status,
+                status: v.status as 'final' | 'amended' | 'preliminary',
                 signedBy: v.cosignedBy ?? v.signedBy ?? v.author,
                 signedAt: v.issuedAt.toISOString(),
               },
@@ -749,6 +873,7 @@ function writable(c: CommandContext, spec: ReadingSpec): CentreRefusal | undefin
     case 'claimed':
     case 'draft':
     case 'amending':
+    case 'preliminary':
       return undefined;
   }
 }
@@ -776,6 +901,7 @@ function signable(c: CommandContext, spec: ReadingSpec): CentreRefusal | undefin
       return refuse(409, spec.nothingToRead(orderId), 'orderId');
     case 'unread':
     case 'claimed':
+    case 'preliminary':
       return refuse(409, `the report of order ${orderId} has no draft to sign`, 'orderId');
     case 'draft':
       break;

@@ -9,9 +9,16 @@ import { type Centre } from '@hub/contracts';
  * Imaging's own migrations made the same tables (ImagingReading830 + ImagingReportCoded840).
  *
  * Once landed, never change what it creates: add a migration in the app instead.
- * @param name the migration's name as TypeORM records it, e.g. 'EcgReading1763880000850'.
+ * @param name the migration's name as TypeORM records it, e.g. 'EcgReading1763880000860'.
+ * @param options `preliminary`: versions may be released as preliminary results (frozen sections).
  */
-export function centreReadingMigration(centre: Centre, name: string): new () => MigrationInterface {
+export function centreReadingMigration(
+  centre: Centre,
+  name: string,
+  options: { preliminary?: boolean } = {},
+): new () => MigrationInterface {
+  // Released versions: signed final or amended, and (pathology's frozen sections) preliminary.
+  const released = `'final', 'amended'${options.preliminary ? `, 'preliminary'` : ''}`;
   return class CentreReading implements MigrationInterface {
     name = name;
 
@@ -32,7 +39,7 @@ export function centreReadingMigration(centre: Centre, name: string): new () => 
           version integer NOT NULL CHECK (version >= 1),
           order_id text NOT NULL REFERENCES "${centre}".reading (order_id),
           status text NOT NULL
-            CHECK (status IN ('draft', 'amending', 'awaiting-cosign', 'final', 'amended')),
+            CHECK (status IN ('draft', 'amending', 'awaiting-cosign', ${released})),
           findings text NOT NULL,
           impression text NOT NULL,
           coded jsonb,
@@ -52,12 +59,17 @@ export function centreReadingMigration(centre: Centre, name: string): new () => 
           updated_at timestamptz NOT NULL DEFAULT now(),
           PRIMARY KEY (report_id, version),
           UNIQUE (order_id, version),
-          CHECK ((status IN ('final', 'amended')) = (issued_at IS NOT NULL AND diagnostic_report IS NOT NULL)),
-          CHECK ((version = 1) = (amendment_reason IS NULL))
+          CHECK ((status IN (${released})) = (issued_at IS NOT NULL AND diagnostic_report IS NOT NULL)),
+          ${
+            options.preliminary
+              ? // The version after a preliminary result is the report itself, not an amendment.
+                'CHECK (version > 1 OR amendment_reason IS NULL)'
+              : 'CHECK ((version = 1) = (amendment_reason IS NULL))'
+          }
         )`);
       // One version at a time is being written or waits for its co-signature.
       await q.query(
-        `CREATE UNIQUE INDEX report_one_open_idx ON "${centre}".report (order_id) WHERE status NOT IN ('final', 'amended')`,
+        `CREATE UNIQUE INDEX report_one_open_idx ON "${centre}".report (order_id) WHERE status NOT IN (${released})`,
       );
       await q.query(`
         CREATE FUNCTION "${centre}".report_released_unchanged() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -67,7 +79,7 @@ export function centreReadingMigration(centre: Centre, name: string): new () => 
         END $$`);
       await q.query(`
         CREATE TRIGGER report_released_unchanged BEFORE UPDATE ON "${centre}".report
-        FOR EACH ROW WHEN (OLD.status IN ('final', 'amended'))
+        FOR EACH ROW WHEN (OLD.status IN (${released}))
         EXECUTE FUNCTION "${centre}".report_released_unchanged()`);
     }
 

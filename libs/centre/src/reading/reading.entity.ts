@@ -37,7 +37,8 @@ export type CodedContent = Record<string, string | string[]>;
  * signed by a trainee and waiting for a licensed senior (`awaiting-cosign`), or released
  * (`final` for version 1, `amended` after).
  */
-export type ReportVersionStatus = 'draft' | 'amending' | 'awaiting-cosign' | 'final' | 'amended';
+export type ReportVersionStatus =
+  'draft' | 'amending' | 'awaiting-cosign' | 'final' | 'amended' | 'preliminary';
 
 /** The critical finding of a released version, as `report.get` gives it. */
 export interface ReleasedCritical {

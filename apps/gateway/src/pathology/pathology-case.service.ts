@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import {
+  type MessageName,
+  MessageNames,
+  type PathologyActor,
+  type PathologyCaseReply,
+  type PathologyCaseView,
+} from '@hub/contracts';
+import { FhirError } from '@hub/fhir';
+import { type AuditAgent } from '../audit/accessor';
+import { AuditService } from '../audit/audit.service';
+import { type Principal, hasAnyRole } from '../auth/principal';
+import { CentreClient } from '../centre-link/centre-client.service';
+import { parseBody, refusal } from '../http/parse-body';
+
+const ORDER_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** Case numbers, specimen labels, block and slide barcodes: letters, digits and `-`. */
+const BARCODE = /^[A-Za-z0-9-]{1,64}$/;
+
+const instant = z.iso.datetime({ offset: true });
+const specimensBody = z.object({
+  specimens: z
+    .array(
+      z.object({
+        site: z.string().trim().min(1).max(200),
+        fixative: z.string().trim().min(1).max(100),
+        fixationStartedAt: instant.optional(),
+        collectedAt: instant.optional(),
+        container: z.string().trim().min(1).max(100).optional(),
+      }),
+    )
+    .min(1)
+    .max(20),
+});
+const receiptBody = z.object({ acceptDespite: z.string().trim().min(2).max(500).optional() });
+const rejectionBody = z.object({ reason: z.string().trim().min(2).max(500) });
+const grossBody = z.object({
+  description: z.string().trim().min(1).max(10_000),
+  blocks: z
+    .array(
+      z.object({
+        specimenLabel: z.string().regex(BARCODE, 'must be a specimen label'),
+        count: z.number().int().min(1).max(26),
+        description: z.string().trim().min(1).max(500).optional(),
+      }),
+    )
+    .min(1)
+    .max(20),
+});
+const slidesBody = z.object({ stains: z.array(z.string().trim().min(1).max(64)).min(1).max(20) });
+
+/**
+ * Pathology specimen tracking through the gateway: clinics record the specimens of their own
+ * orders; the pathology centre's staff receive or reject them, gross them into blocks and cut
+ * slides, and find a case by any of its barcodes. The centre keeps the chain and its rules; every
+ * call is audited here as a use of the order.
+ */
+@Injectable()
+export class PathologyCaseService {
+  constructor(
+    private readonly centres: CentreClient,
+    private readonly audit: AuditService,
+  ) {}
+
+  collect(orderId: string, body: unknown, principal: Principal, agent: AuditAgent) {
+    checkId(orderId, ORDER_ID, 'orderId');
+    const parsed = parseBody(specimensBody, body);
+    return this.command(MessageNames.PathologyCollect, 'pathology-collect', 'C', agent, {
+      ids: { orderId },
+      payload: { orderId, ...parsed, by: actorOf(principal) },
+    });
+  }
+
+  receive(label: string, body: unknown, principal: Principal, agent: AuditAgent) {
+    checkId(label, BARCODE, 'label');
+    const parsed = parseBody(receiptBody, body ?? {});
+    return this.command(MessageNames.PathologyReceive, 'pathology-receipt', 'U', agent, {
+      ids: { specimen: label },
+      payload: { label, ...parsed, by: actorOf(principal) },
+    });
+  }
+
+  reject(label: string, body: unknown, principal: Principal, agent: AuditAgent) {
+    checkId(label, BARCODE, 'label');
+    const parsed = parseBody(rejectionBody, body);
+    return this.command(MessageNames.PathologyReject, 'pathology-rejection', 'U', agent, {
+      ids: { specimen: label },
+      payload: { label, ...parsed, by: actorOf(principal) },
+    });
+  }
+
+  gross(orderId: string, body: unknown, principal: Principal, agent: AuditAgent) {
+    checkId(orderId, ORDER_ID, 'orderId');
+    const parsed = parseBody(grossBody, body);
+    return this.command(MessageNames.PathologyGross, 'pathology-gross', 'C', agent, {
+      ids: { orderId },
+      payload: { orderId, ...parsed, by: actorOf(principal) },
+    });
+  }
+
+  slides(blockBarcode: string, body: unknown, principal: Principal, agent: AuditAgent) {
+    checkId(blockBarcode, BARCODE, 'barcode');
+    const parsed = parseBody(slidesBody, body);
+    return this.command(MessageNames.PathologySlides, 'pathology-slides', 'C', agent, {
+      ids: {},
+      payload: { blockBarcode, ...parsed, by: actorOf(principal) },
+    });
+  }
+
+  /** A case, for a clinic only when it ordered it (`requesterOrg`), for the centre's staff any. */
+  async get(
+    orderId: string,
+    requesterOrg: string | undefined,
+    agent: AuditAgent,
+  ): Promise<PathologyCaseView> {
+    checkId(orderId, ORDER_ID, 'orderId');
+    const view = await this.centres.send<PathologyCaseView | null>(
+      'pathology',
+      MessageNames.PathologyCaseGet,
+      { orderId, ...(requesterOrg ? { requesterOrg } : {}) },
+    );
+    await this.record(
+      agent,
+      'R',
+      'pathology-case-read',
+      [{ type: 'ServiceRequest', id: orderId }],
+      view ? undefined : 'not found',
+    );
+    if (!view) throw FhirError.notFound(`no pathology case of order ${orderId} is known to you`);
+    return view;
+  }
+
+  /** The case a scanned barcode belongs to (case number, specimen, block or slide). */
+  async lookup(barcode: string, agent: AuditAgent): Promise<PathologyCaseView> {
+    checkId(barcode, BARCODE, 'barcode');
+    const view = await this.centres.send<PathologyCaseView | null>(
+      'pathology',
+      MessageNames.PathologyLookup,
+      { barcode },
+    );
+    await this.record(
+      agent,
+      'R',
+      'pathology-lookup',
+      view ? [{ type: 'ServiceRequest', id: view.orderId }] : [],
+      view ? undefined : `no case has barcode ${barcode}`,
+    );
+    if (!view) throw FhirError.notFound(`no pathology case has the barcode ${barcode}`);
+    return view;
+  }
+
+  private async command(
+    message: MessageName,
+    subtype: string,
+    action: 'C' | 'U',
+    agent: AuditAgent,
+    request: {
+      /** What the caller named, for the audit when the centre refuses (no order is known then). */
+      ids: { orderId?: string; specimen?: string };
+      payload: Record<string, unknown>;
+    },
+  ): Promise<PathologyCaseView> {
+    const reply = await this.centres.send<PathologyCaseReply>('pathology', message, {
+      ...request.payload,
+      traceId: randomUUID(),
+    });
+    const orderId = reply.ok ? reply.case.orderId : request.ids.orderId;
+    await this.record(
+      agent,
+      action,
+      subtype,
+      [
+        ...(orderId ? [{ type: 'ServiceRequest', id: orderId }] : []),
+        ...(request.ids.specimen ? [{ type: 'Specimen', id: request.ids.specimen }] : []),
+      ],
+      reply.ok ? undefined : reply.diagnostics,
+    );
+    if (!reply.ok) throw refusal(reply);
+    return reply.case;
+  }
+
+  private record(
+    agent: AuditAgent,
+    action: 'C' | 'R' | 'U',
+    subtype: string,
+    entities: Array<{ type: string; id: string }>,
+    failure?: string,
+  ): Promise<void> {
+    return this.audit.record({
+      type: '110110',
+      subtype,
+      action,
+      agent,
+      entities,
+      ...(failure ? { outcome: '4' as const, outcomeDesc: failure } : {}),
+    });
+  }
+}
+
+/** The caller as the pathology centre knows them: the centre's staff act on any case. */
+export function actorOf(principal: Principal): PathologyActor {
+  return {
+    username: principal.subject,
+    org: principal.org,
+    centreStaff: hasAnyRole(principal, ['pathologist', 'admin']),
+  };
+}
+
+function checkId(value: string, pattern: RegExp, field: string): void {
+  if (!pattern.test(value))
+    throw FhirError.badRequest(`${field} ${JSON.stringify(value)} is not a valid ${field}`, [
+      field,
+    ]);
+}
