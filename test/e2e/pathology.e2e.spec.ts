@@ -1,5 +1,14 @@
-import type { Bundle, DiagnosticReport, ServiceRequest, Specimen, Task } from 'fhir/r4';
+import type {
+  Bundle,
+  DiagnosticReport,
+  ImagingStudy,
+  ServiceRequest,
+  Specimen,
+  Task,
+} from 'fhir/r4';
+import { buildDicom } from '@hub/dicom';
 import { clientToken, userToken } from '../support/auth-client';
+import { DicomwebClient } from '../support/dicomweb-client';
 import { makeOrderBundle } from '../support/factories';
 import { type RunningHub, eventually, startHub } from '../support/hub-harness';
 
@@ -397,5 +406,33 @@ describe('pathology centre (e2e)', () => {
       'pathologist',
       'pathology-chief',
     ]);
+  });
+
+  it('links whole-slide images from the centre’s scanner to the case through the imaging archive', async () => {
+    const { orderId, caseNumber } = await orderCase();
+    const scanner = new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens.pathologist);
+    const slide = buildDicom({
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.77.1.6', // VL Whole Slide Microscopy Image Storage
+      modality: 'SM',
+      accessionNumber: caseNumber,
+      photometric: 'RGB',
+      rows: 32,
+      columns: 32,
+    });
+    expect((await scanner.store([{ body: slide.bytes }])).status).toBe(200);
+    const study = await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `ImagingStudy?basedon=ServiceRequest/${orderId}`)).body
+          .entry?.[0]?.resource as ImagingStudy | undefined,
+      (s) => s !== undefined,
+      'the whole-slide images to be linked to the case',
+    );
+    expect(study?.id).toBe(slide.studyInstanceUid);
+    expect(study?.modality?.map((m) => m.code)).toContain('SM');
+    // The pathologists find them in the archive; another clinic does not.
+    const found = await scanner.search(`studies?AccessionNumber=${caseNumber}`);
+    expect(found.json).toHaveLength(1);
+    const stranger = new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens['clinic-b']);
+    expect((await stranger.search(`studies?AccessionNumber=${caseNumber}`)).json).toEqual([]);
   });
 });

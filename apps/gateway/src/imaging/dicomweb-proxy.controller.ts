@@ -35,7 +35,8 @@ const FORWARDED_RESPONSE = [
  * large STOW-RS upload or WADO-RS retrieve never sits in the gateway's memory.
  */
 @Controller()
-@RequireRoles('clinic-system', 'clinic-doctor', 'radiologist', 'admin')
+// Pathologists: the whole-slide images of their cases (the archive scopes them to their own).
+@RequireRoles('clinic-system', 'clinic-doctor', 'radiologist', 'pathologist', 'admin')
 export class DicomwebProxyController {
   private readonly logger = new Logger(DicomwebProxyController.name);
   private readonly upstream: URL;

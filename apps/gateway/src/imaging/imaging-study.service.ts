@@ -6,13 +6,16 @@ import {
   type StudySummary,
   type StudyUpdatePayload,
 } from '@hub/contracts';
-import { demoCatalogue } from '@hub/consortium';
+import { demoCatalogue, demoOrganizations } from '@hub/consortium';
 import { RESIDENT_ID_SYSTEM } from '@hub/identity';
 import { type StoredResource, Systems, mrnSystem } from '@hub/fhir';
 import { systemAgent } from '../audit/accessor';
 import { CentreClient } from '../centre-link/centre-client.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { FhirStore } from '../fhir/fhir-store.service';
+
+/** The organisation that hosts the pathology centre (its scanner sends whole-slide images). */
+const PATHOLOGY_ORG = demoOrganizations.find((o) => o.centre === 'pathology')?.code ?? 'PATHOLOGY';
 
 /**
  * Keeps the consortium record's ImagingStudy in step with the archive: on every `StudyUpdate` for a
@@ -35,11 +38,22 @@ export class ImagingStudyService {
     const summary = await this.centres.study(event.studyInstanceUid);
     if (!summary) throw new Error(`the archive does not know study ${event.studyInstanceUid}`);
     if (!summary.orderId) {
-      // The archive found no order by accession number; try the patient and the procedure.
-      if (!event.orderId) await this.matchByPatient(summary, event.traceId);
+      // The archive found no imaging order by accession number: a pathology case's whole-slide
+      // images, or a study to match by the patient and the procedure.
+      if (event.orderId) return;
+      const caseOrder = await this.pathologyCaseOf(summary);
+      if (caseOrder) await this.record(summary, caseOrder);
+      else await this.matchByPatient(summary, event.traceId);
       return;
     }
-    const orderId = summary.orderId;
+    await this.record(summary, summary.orderId);
+  }
+
+  /**
+   * Writes the ImagingStudy of a study for its order (id = the Study Instance UID, `basedOn` the
+   * order, the order's patient and owners), or updates it when the study changed.
+   */
+  private async record(summary: StudySummary, orderId: string): Promise<void> {
     await this.store.transaction(async (manager) => {
       const order = await this.store.lockForUpdate<ServiceRequest & StoredResource>(
         manager,
@@ -77,6 +91,26 @@ export class ImagingStudyService {
       'imaging study recorded',
     );
   }
+
+  /**
+   * The pathology case a whole-slide imaging study (modality SM) belongs to: the one whose case
+   * number (the ServiceRequest's ACSN identifier) is the study's AccessionNumber, when the study
+   * was sent by the pathology centre itself (its scanner). The study stays in the archive, outside
+   * the imaging worklist; the ImagingStudy links it to the case.
+   */
+  private async pathologyCaseOf(summary: StudySummary): Promise<string | undefined> {
+    if (!summary.accessionNumber || !summary.modalities.includes('SM')) return undefined;
+    if (!summary.uploadedByOrg || summary.uploadedByOrg !== PATHOLOGY_ORG) return undefined;
+    const rows = await this.store.manager.query<Array<{ resource_id: string }>>(
+      `SELECT t.resource_id FROM gateway.fhir_search_token t
+         JOIN gateway.fhir_resource r ON r.resource_type = t.resource_type AND r.id = t.resource_id
+        WHERE t.resource_type = 'ServiceRequest' AND t.param = 'identifier'
+          AND t.system = $1 AND t.value = $2 AND $3 = ANY (r.owner_orgs)`,
+      [Systems.HubAccession, summary.accessionNumber, PATHOLOGY_ORG],
+    );
+    return rows.length === 1 ? rows[0].resource_id : undefined;
+  }
+
   /**
    * The fallback when a study carries no known accession number: the one open imaging order of the
    * member that sent it, for the patient its PatientID names (the member's MRN or the 居民身份证号),

@@ -19,6 +19,7 @@ import { IMAGING_CONFIG, type ImagingConfig } from '../imaging-config';
  * | ----------------------------------------------- | ------------------------------------------- |
  * | `admin`, or anyone of the imaging centre's org  | every study, unmatched ones too             |
  * | `clinic-system`, `clinic-doctor`                | studies linked to its own organisation's orders |
+ * | `pathologist`                                   | the same, and the studies its organisation sent that matched no imaging order (whole-slide images) |
  * | anyone else                                     | nothing (403)                               |
  *
  * The filter is part of the SQL ({@link scopeCondition}); a study the caller may not see answers
@@ -28,7 +29,12 @@ export const ACCESSOR_HEADER = 'x-hub-accessor';
 
 const CLINIC_ROLES = ['clinic-system', 'clinic-doctor'];
 
-export type AccessScope = { kind: 'all' } | { kind: 'org'; org: string };
+/**
+ * `org`: the studies linked to the organisation's orders; with `ownUploads`, also the ones it sent
+ * that matched no imaging order (the pathology centre's whole-slide images). A clinic's own
+ * unmatched uploads stay with imaging staff: the accession it wrote may be another clinic's.
+ */
+export type AccessScope = { kind: 'all' } | { kind: 'org'; org: string; ownUploads?: boolean };
 
 export interface Accessor {
   subject: string;
@@ -53,6 +59,9 @@ export function scopeFor(
   if (claims.roles.includes('admin') || claims.org === imagingOrg) return { kind: 'all' };
   if (claims.roles.some((role) => CLINIC_ROLES.includes(role)))
     return { kind: 'org', org: claims.org };
+  // The pathology centre: the whole-slide images its scanner sends.
+  if (claims.roles.includes('pathologist'))
+    return { kind: 'org', org: claims.org, ownUploads: true };
   return undefined;
 }
 
@@ -63,7 +72,9 @@ export function scopeFor(
 export function scopeCondition(accessor: Accessor, alias: string, params: unknown[]): string {
   if (accessor.scope.kind === 'all') return 'TRUE';
   params.push(accessor.scope.org);
-  return `${alias}.requester_org = $${params.length}`;
+  const org = `$${params.length}`;
+  if (!accessor.scope.ownUploads) return `${alias}.requester_org = ${org}`;
+  return `(${alias}.requester_org = ${org} OR (${alias}.requester_org IS NULL AND ${alias}.uploaded_by_org = ${org}))`;
 }
 
 /** Imaging staff and administrators only (unmatched studies, linking). */
