@@ -1,33 +1,45 @@
 // npm run bench: the HL7 MLLP benchmark (bench/hl7.mjs), then the DICOMweb one (bench/dicomweb.mjs),
-// each in its own process. A flag goes to the benchmark that has it (`--instances` to DICOMweb,
-// `--connections` to HL7; see bench/lib/knobs.mjs), `--help` to both; the environment goes to both.
-// The second runs even when the first found errors; the exit code is the worse of the two, and an
-// interruption (Ctrl-C) stops here with 130 once the running benchmark has cleaned up.
+// then the ECG one (bench/ecg.mjs), each in its own process. A flag goes to every benchmark that has
+// it (`--instances` to DICOMweb, `--recordings` to ECG, `--clients` to both of them, `--connections`
+// and any other to HL7; see bench/lib/knobs.mjs and bench/lib/ecg-knobs.mjs), `--help` to all; the
+// environment goes to all. Each runs even when one before it found errors; the exit code is the
+// worst of them, and an interruption (Ctrl-C) stops here with 130 once the running benchmark has
+// cleaned up.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ECG_KNOBS } from './lib/ecg-knobs.mjs';
 import { DICOMWEB_KNOBS } from './lib/knobs.mjs';
 
-const BENCHMARKS = ['hl7.mjs', 'dicomweb.mjs'];
+/** In running order; `knobs: undefined` takes the flags no other benchmark has. */
+const BENCHMARKS = [
+  { script: 'hl7.mjs', knobs: undefined },
+  { script: 'dicomweb.mjs', knobs: DICOMWEB_KNOBS },
+  { script: 'ecg.mjs', knobs: ECG_KNOBS },
+];
 
-/** The command-line arguments split into the HL7 benchmark's and the DICOMweb benchmark's. */
+/** The command-line arguments split per benchmark, in the order of BENCHMARKS. */
 function splitArgs(args) {
-  const hl7 = [];
-  const dicomweb = [];
+  const argsOf = BENCHMARKS.map(() => []);
+  const fallback = BENCHMARKS.findIndex(({ knobs }) => !knobs);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--help' || arg === '-h') {
-      hl7.push(arg);
-      dicomweb.push(arg);
+      argsOf.forEach((list) => list.push(arg));
       continue;
     }
     const name = /^--([^=]+)/.exec(arg)?.[1];
-    const target = name && name in DICOMWEB_KNOBS ? dicomweb : hl7;
-    target.push(arg);
+    const owners = BENCHMARKS.flatMap(({ knobs }, index) =>
+      name && knobs && name in knobs ? [index] : [],
+    );
+    const targets = owners.length ? owners : [fallback];
     // `--flag value`: the value goes with its flag.
-    if (name && !arg.includes('=') && i + 1 < args.length && !args[i + 1].startsWith('--'))
-      target.push(args[++i]);
+    const value =
+      name && !arg.includes('=') && i + 1 < args.length && !args[i + 1].startsWith('--')
+        ? [args[++i]]
+        : [];
+    for (const index of targets) argsOf[index].push(arg, ...value);
   }
-  return [hl7, dicomweb];
+  return argsOf;
 }
 
 function run(script, args) {
@@ -54,7 +66,7 @@ process.on('SIGINT', () => {
 
 const argsOf = splitArgs(process.argv.slice(2));
 let worst = 0;
-for (const [index, script] of BENCHMARKS.entries()) {
+for (const [index, { script }] of BENCHMARKS.entries()) {
   const code = await run(script, argsOf[index]);
   if (code === 130 || interrupted) process.exit(130);
   worst = Math.max(worst, code);
