@@ -571,7 +571,10 @@ export type EcgIngestReply =
   | {
       ok: true;
       recording: EcgRecordingSummary;
-      /** The same file was stored before. */ duplicate: boolean;
+      /** The same file was stored before. */
+      duplicate: boolean;
+      /** The recording's Observation (as `ecg.recording.get` gives it), so the hub need not ask. */
+      observation: Record<string, unknown>;
     }
   | CentreRefusal;
 

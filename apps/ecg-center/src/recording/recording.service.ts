@@ -112,7 +112,12 @@ export class RecordingService {
             `this recording is already stored for another order (${known.orderId}); it is not stored twice`,
             'content',
           );
-        return { ok: true as const, recording: summaryOf(known), duplicate: true };
+        return {
+          ok: true as const,
+          recording: summaryOf(known),
+          duplicate: true,
+          observation: known.observation as unknown as Record<string, unknown>,
+        };
       }
       if (order.status === 'cancelled')
         return refuse(409, `order ${order.order_id} was cancelled by the clinic`, 'orderId');
@@ -179,7 +184,12 @@ export class RecordingService {
         { recordingId, orderId: order.order_id, traceId },
         { jobId: jobIds.ecgRecordingStored(recordingId) },
       );
-      return { ok: true as const, recording: summaryOf(row), duplicate: false };
+      return {
+        ok: true as const,
+        recording: summaryOf(row),
+        duplicate: false,
+        observation: row.observation as unknown as Record<string, unknown>,
+      };
     });
     if (reply.ok)
       this.logger.log(

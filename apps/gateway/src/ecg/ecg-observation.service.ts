@@ -27,12 +27,26 @@ export class EcgObservationService {
   ) {}
 
   async apply(event: Pick<EcgRecordingStoredPayload, 'recordingId' | 'traceId'>): Promise<void> {
+    // After an upload through the gateway the event finds it written: no need to fetch ~300 kB.
+    const known = await this.store.manager.query<unknown[]>(
+      `SELECT 1 FROM gateway.fhir_resource WHERE resource_type = 'Observation' AND id = $1`,
+      [event.recordingId],
+    );
+    if (known.length) return;
     const recording = await this.centres.send<EcgRecordingView | null>(
       'ecg',
       MessageNames.EcgRecordingGet,
       { recordingId: event.recordingId },
     );
     if (!recording) throw new Error(`the ECG centre does not know recording ${event.recordingId}`);
+    await this.write(recording, event.traceId);
+  }
+
+  /** Writes a recording's Observation unless the record has it already. */
+  async write(
+    recording: Pick<EcgRecordingView, 'recordingId' | 'orderId' | 'observation'>,
+    traceId: string,
+  ): Promise<void> {
     const written = await this.store.transaction(async (manager) => {
       const order = await this.store.lockForUpdate<ServiceRequest & StoredResource>(
         manager,
@@ -68,7 +82,7 @@ export class EcgObservationService {
     });
     if (written)
       this.logger.log(
-        { recordingId: recording.recordingId, orderId: recording.orderId, traceId: event.traceId },
+        { recordingId: recording.recordingId, orderId: recording.orderId, traceId },
         'ECG recording recorded as Observation',
       );
   }

@@ -18,8 +18,9 @@ const ORDER_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * ECG recordings at the gateway: uploads are handed to the ECG centre (which parses, measures and
- * stores them, or refuses them with the reason), audited, and written into the record at once (the
- * `hub.ecg-events` job does the same for recordings that came another way and is then a no-op).
+ * stores them, or refuses them with the reason), audited, and written into the record at once from
+ * the centre's answer (the `hub.ecg-events` job does the same for recordings that came another
+ * way, and is then a no-op).
  * The render draws a recording's Observation, read with the caller's access to the record.
  */
 @Injectable()
@@ -77,7 +78,7 @@ export class EcgRecordingService {
       ...(reply.ok ? {} : { outcome: '4' as const, outcomeDesc: reply.diagnostics }),
     });
     if (!reply.ok) throw refusal(reply);
-    await this.observations.apply({ recordingId: reply.recording.recordingId, traceId });
+    await this.observations.write({ ...reply.recording, observation: reply.observation }, traceId);
     return { recording: reply.recording, duplicate: reply.duplicate };
   }
 
