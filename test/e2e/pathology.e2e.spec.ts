@@ -151,6 +151,16 @@ describe('pathology centre (e2e)', () => {
       (t) => t?.status === 'in-progress',
       'the Task to be in progress',
     );
+    // The clinic sees the case's Specimen with its containers, fixation and receipt.
+    const specimen = await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `Specimen?accession=${caseNumber}`)).body.entry?.[0]
+          ?.resource as Specimen | undefined,
+      (s) => s?.status === 'available' && s.container?.length === 2 && !!s.receivedTime,
+      'the case Specimen to show both containers received',
+    );
+    expect(specimen?.container?.map((c) => c.identifier?.[0]?.value)).toEqual([antrum, body]);
+    expect(specimen?.processing?.[0]?.description).toContain('福尔马林');
 
     const grossed = await call<CaseView>(
       'pathologist',
@@ -282,6 +292,14 @@ describe('pathology centre (e2e)', () => {
       'the Task to be on hold',
     );
     expect(task?.statusReason?.text).toContain('label does not match');
+    const mirrored = await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `Specimen?accession=${caseNumber}`)).body.entry?.[0]
+          ?.resource as Specimen | undefined,
+      (sp) => (sp?.note ?? []).some((n) => n.text?.includes('label does not match')),
+      'the rejection to show on the case Specimen',
+    );
+    expect(mirrored?.container).toHaveLength(2);
     // A frozen section's fresh tissue cannot come in formalin.
     const frozen = await orderCase(FROZEN, 'stat');
     const wrong = await collect(frozen.orderId, [formalin('乳腺 breast')]);

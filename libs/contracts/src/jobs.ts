@@ -117,13 +117,18 @@ export const SpecimenStatuses = [
 export type SpecimenStatus = (typeof SpecimenStatuses)[number];
 
 /**
- * lab → `hub.specimen-events`: a specimen moved. The gateway re-reads the specimen with the lab's
+ * lab or pathology → `hub.specimen-events`: a specimen moved. The gateway re-reads the specimen with the lab's
  * `specimen.get` message and mirrors its current state into the FHIR Specimen, so events applied
  * late or twice change nothing.
  */
 export interface SpecimenUpdatePayload {
   accession: string;
   orderId: string;
+  /**
+   * Who tracks it: the lab (default; re-read with `specimen.get`) or the pathology centre (the
+   * case's Specimen, `accession` = the case number; re-read with `pathology.case.get`).
+   */
+  centre?: 'lab' | 'pathology';
   status: SpecimenStatus;
   /** ISO timestamp of the change at the lab. */
   at: string;

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Annotation, Specimen } from 'fhir/r4';
 import {
   MessageNames,
+  type PathologyCaseView,
   SpecimenRejectionText as REJECTION_TEXT,
   type SpecimenUpdatePayload,
   type SpecimenView,
@@ -12,9 +13,10 @@ import { CentreClient } from '../centre-link/centre-client.service';
 import { FhirStore } from '../fhir/fhir-store.service';
 
 /**
- * Keeps each lab order's FHIR Specimen in step with the lab: on every `SpecimenUpdate` it re-reads
- * the specimen from the lab and writes its current state (collection, receipt, rejection), so a
- * late or repeated event changes nothing. The clinic reads it as `Specimen/{id}`.
+ * Keeps each lab order's FHIR Specimen in step with the lab, and each pathology case's with the
+ * pathology centre: on every `SpecimenUpdate` it re-reads the specimen (or the case) and writes its
+ * current state (collection, containers, fixation, receipt, rejection), so a late or repeated event
+ * changes nothing. The clinic reads it as `Specimen/{id}`.
  */
 @Injectable()
 export class SpecimenMirrorService {
@@ -26,6 +28,7 @@ export class SpecimenMirrorService {
   ) {}
 
   async apply(event: SpecimenUpdatePayload): Promise<void> {
+    if (event.centre === 'pathology') return this.applyCase(event);
     const view = await this.centres.lab<SpecimenView | null>(MessageNames.SpecimenGet, {
       accession: event.accession,
     });
@@ -49,6 +52,90 @@ export class SpecimenMirrorService {
     });
     this.logger.log({ accession: event.accession, status: view.status }, 'specimen mirrored');
   }
+
+  /**
+   * A pathology case's Specimen (accession = the case number) from the case as the pathology
+   * centre tracks it: one container per specimen taken (its label, site, fixative), collection,
+   * fixation, receipt and rejections.
+   */
+  private async applyCase(event: SpecimenUpdatePayload): Promise<void> {
+    const view = await this.centres.send<PathologyCaseView | null>(
+      'pathology',
+      MessageNames.PathologyCaseGet,
+      { orderId: event.orderId },
+    );
+    if (!view) throw new Error(`the pathology centre does not know case ${event.orderId}`);
+    await this.store.transaction(async (manager) => {
+      const rows = await manager.query<Array<{ resource_id: string }>>(
+        `SELECT resource_id FROM gateway.fhir_search_token
+         WHERE resource_type = 'Specimen' AND param = 'accession' AND system = $1 AND value = $2`,
+        [Systems.HubAccession, view.caseNumber],
+      );
+      if (!rows[0]) throw new Error(`no FHIR Specimen has case number ${view.caseNumber}`);
+      const current = await this.store.lockForUpdate<Specimen & StoredResource>(
+        manager,
+        'Specimen',
+        rows[0].resource_id,
+      );
+      if (!current) throw new Error(`Specimen/${rows[0].resource_id} is gone`);
+      const next = mirrorCase(current, view);
+      if (JSON.stringify(stripMeta(next)) === JSON.stringify(stripMeta(current))) return;
+      await this.store.update(manager, next, [], systemAgent('pathology-center', 'PATHOLOGY'));
+    });
+    this.logger.log(
+      { caseNumber: view.caseNumber, orderId: event.orderId },
+      'case specimen mirrored',
+    );
+  }
+}
+
+/** Where a pathology specimen's label is written in its FHIR container. */
+const PATHOLOGY_LABEL_SYSTEM = 'urn:hub:pathology-specimen';
+
+/**
+ * The case's FHIR Specimen for the pathology centre's view of it: `available` once a specimen is
+ * received, `unsatisfactory` when every specimen taken was rejected.
+ */
+export function mirrorCase<T extends Specimen>(current: T, view: PathologyCaseView): T {
+  const specimens = view.specimens;
+  const received = specimens.filter((s) => s.receivedAt).map((s) => s.receivedAt as string);
+  const allRejected = specimens.length > 0 && specimens.every((s) => s.status === 'rejected');
+  const collected = specimens.map((s) => s.collectedAt).sort();
+  const notes: Annotation[] = specimens
+    .filter((s) => s.status === 'rejected')
+    .map((s) => ({
+      text: `标本 ${s.label} 拒收，请重新送检 Rejected, please send another: ${s.rejectionReason ?? ''}`,
+    }));
+  const next: T = {
+    ...current,
+    status: allRejected ? 'unsatisfactory' : received.length ? 'available' : undefined,
+    receivedTime: received.sort()[0],
+    collection: collected.length
+      ? {
+          collectedDateTime: collected[0],
+          bodySite: { text: [...new Set(specimens.map((s) => s.site))].join('; ') },
+        }
+      : undefined,
+    container: specimens.length
+      ? specimens.map((s) => ({
+          identifier: [{ system: PATHOLOGY_LABEL_SYSTEM, value: s.label }],
+          description: `${s.site}${s.container ? ` (${s.container})` : ''}`,
+          additiveCodeableConcept: { text: s.fixative },
+        }))
+      : undefined,
+    processing: specimens
+      .filter((s) => s.fixationStartedAt)
+      .map((s) => ({
+        description: `${s.label} 固定 fixation: ${s.fixative}`,
+        timeDateTime: s.fixationStartedAt,
+      })),
+    condition: allRejected ? [{ text: '标本不合格 Specimen rejected' }] : undefined,
+    note: notes.length ? notes : current.note,
+  };
+  if (!next.processing?.length) delete next.processing;
+  for (const key of Object.keys(next) as Array<keyof T>)
+    if (next[key] === undefined) delete next[key];
+  return next;
 }
 
 /** The FHIR Specimen for the lab's view of it. */

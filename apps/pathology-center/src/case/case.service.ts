@@ -4,14 +4,18 @@ import { type DataSource, type EntityManager, In } from 'typeorm';
 import { z } from 'zod';
 import {
   type CentreRefusal,
+  JobNames,
   type PathologyCaseReply,
   type PathologyCaseView,
+  Queues,
+  jobIds,
 } from '@hub/contracts';
 import {
   CentreOrder,
   type CentreOrderStatus,
   CentreOutboxService,
   MAX_TEXT,
+  type OutboxEnqueue,
   enqueueTaskUpdate,
   parseRequest,
   refuse,
@@ -170,7 +174,7 @@ export class CaseService {
     const parsed = parseRequest(collectRequest, request);
     if (!parsed.ok) return parsed.refusal;
     const { orderId, specimens, by, traceId } = parsed.value;
-    const reply = await this.outbox.transaction(async (manager) => {
+    const reply = await this.outbox.transaction(async (manager, enqueue) => {
       const order = await this.lockCase(manager, orderId);
       if (!order || (!by.centreStaff && order.requester_org_id !== by.org))
         return notKnown(orderId);
@@ -200,6 +204,14 @@ export class CaseService {
         });
         await this.event(manager, orderId, now, by, `采集 collected: ${specimen.site}`, label);
       }
+      await specimenMoved(
+        enqueue,
+        order,
+        `${order.case_number}-${count + 1}`,
+        'collected',
+        now,
+        traceId,
+      );
       return this.replyWith(manager, orderId);
     });
     this.logOutcome(reply, 'specimens collected', { orderId, count: specimens.length, traceId });
@@ -253,6 +265,7 @@ export class CaseService {
           : `接收 received: ${note}`,
         label,
       );
+      await specimenMoved(enqueue, order, label, 'received', now, traceId);
       if (order.status === 'accepted') {
         await manager.update(
           CentreOrder,
@@ -310,6 +323,7 @@ export class CaseService {
         { status: 'rejected', rejectedAt: now, rejectedBy: by.username, rejectionReason: reason },
       );
       await this.event(manager, order.order_id, now, by, `拒收 rejected: ${reason}`, label);
+      await specimenMoved(enqueue, order, label, 'rejected', now, traceId);
       await enqueueTaskUpdate(
         enqueue,
         { orderId: order.order_id, taskId: order.task_id },
@@ -690,4 +704,31 @@ function noCase(orderId: string): CentreRefusal {
 
 function staffOnly(doing: string): CentreRefusal {
   return refuse(403, `only the pathology centre's staff ${doing}`);
+}
+
+/**
+ * Tells the hub a specimen of the case moved, so it updates the case's FHIR Specimen (containers,
+ * fixation, receipt, rejection) from `pathology.case.get`. One job per label, status and moment.
+ */
+function specimenMoved(
+  enqueue: OutboxEnqueue,
+  order: LockedCase,
+  label: string,
+  status: 'collected' | 'received' | 'rejected',
+  at: Date,
+  traceId: string,
+): Promise<void> {
+  return enqueue(
+    Queues.HubSpecimenEvents,
+    JobNames.SpecimenUpdate,
+    {
+      accession: order.case_number ?? label,
+      orderId: order.order_id,
+      centre: 'pathology',
+      status,
+      at: at.toISOString(),
+      traceId,
+    },
+    { jobId: jobIds.specimenUpdate(label, status, at) },
+  );
 }
