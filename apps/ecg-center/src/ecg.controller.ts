@@ -5,26 +5,25 @@ import {
   type EcgRecordingView,
   type EcgStatement,
   MessageNames,
-  type ReadingItem,
   type ReadingReply,
-  type ReadingView,
-  type ReportGetReply,
 } from '@hub/contracts';
-import { centreMessagePattern } from '@hub/centre';
+import { centreMessagePattern, readingMessages } from '@hub/centre';
 import { RecordingService } from './recording/recording.service';
 import { EcgReadingService } from './reading/ecg-reading.service';
 
 /**
  * Request/reply with the gateway (and the imaging archive, for ECG objects sent by STOW-RS):
- * recordings in, the cardiologists' worklist and reading commands, and the released reports' FHIR
- * content (`report.get`).
+ * recordings in, the statement catalogue, the draft, and the shared reading messages (libs/centre:
+ * worklist, claim, sign, co-sign, amend, `report.get`).
  */
 @Controller()
-export class EcgController {
+export class EcgController extends readingMessages('ecg') {
   constructor(
     private readonly recordings: RecordingService,
-    private readonly readings: EcgReadingService,
-  ) {}
+    protected readonly readings: EcgReadingService,
+  ) {
+    super();
+  }
 
   @MessagePattern(centreMessagePattern('ecg', MessageNames.EcgIngest))
   ingest(@Payload() request: unknown): Promise<EcgIngestReply> {
@@ -41,43 +40,8 @@ export class EcgController {
     return this.readings.statements();
   }
 
-  @MessagePattern(centreMessagePattern('ecg', MessageNames.ReadingWorklist))
-  worklist(@Payload() request: unknown): Promise<ReadingItem[]> {
-    return this.readings.worklist(request);
-  }
-
-  @MessagePattern(centreMessagePattern('ecg', MessageNames.ReadingGet))
-  get(@Payload() request: unknown): Promise<ReadingView | null> {
-    return this.readings.get(request);
-  }
-
-  @MessagePattern(centreMessagePattern('ecg', MessageNames.ReadingClaim))
-  claim(@Payload() request: unknown): Promise<ReadingReply> {
-    return this.readings.claim(request);
-  }
-
   @MessagePattern(centreMessagePattern('ecg', MessageNames.EcgDraft))
   draft(@Payload() request: unknown): Promise<ReadingReply> {
     return this.readings.draft(request);
-  }
-
-  @MessagePattern(centreMessagePattern('ecg', MessageNames.ReadingSign))
-  sign(@Payload() request: unknown): Promise<ReadingReply> {
-    return this.readings.sign(request);
-  }
-
-  @MessagePattern(centreMessagePattern('ecg', MessageNames.ReadingCosign))
-  cosign(@Payload() request: unknown): Promise<ReadingReply> {
-    return this.readings.cosign(request);
-  }
-
-  @MessagePattern(centreMessagePattern('ecg', MessageNames.ReadingAmend))
-  amend(@Payload() request: unknown): Promise<ReadingReply> {
-    return this.readings.amend(request);
-  }
-
-  @MessagePattern(centreMessagePattern('ecg', MessageNames.ReportGet))
-  report(@Payload() request: unknown): Promise<ReportGetReply | null> {
-    return this.readings.reportGet(request);
   }
 }

@@ -1,23 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Header,
-  HttpCode,
-  Param,
-  Post,
-  Put,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Controller, Get, Header, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { type Request, type Response } from 'express';
 import { agentFor } from '../audit/accessor';
 import { RequireRoles } from '../auth/auth.guard';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { type Principal } from '../auth/principal';
+import { readingRoutes } from '../reading/reading-routes';
 import { EcgReadingService } from './ecg-reading.service';
 import { EcgRecordingService } from './ecg-recording.service';
 
@@ -30,17 +18,18 @@ import { EcgRecordingService } from './ecg-recording.service';
  *   nowhere.
  * - `GET /api/ecg/recordings/{id}/render?gain=10|20|5` the 12 leads on ECG paper (SVG, 25 mm/s).
  * - `GET /api/ecg/statements` the report statement catalogue.
- * - Reading, for cardiologists: `GET /api/ecg/worklist?clinic=&status=&limit=`,
- *   `GET /api/ecg/readings/{orderId}` (with the order's recordings and the patient's previous ECGs),
- *   `POST|DELETE …/claim`, `PUT …/draft` `{ statements: [codes], text?, critical?: { text } | null }`,
- *   `POST …/signature`, `…/cosignature`, `POST …/amendment` `{ reason }`.
+ * - Reading, for cardiologists: the shared reading routes (`reading/reading-routes.ts`), with
+ *   `GET /api/ecg/readings/{orderId}` adding the order's recordings and the patient's previous
+ *   ECGs, and the draft `{ statements: [codes], text?, critical?: { text } | null }`.
  */
 @Controller('api/ecg')
-export class EcgController {
+export class EcgController extends readingRoutes('cardiologist') {
   constructor(
     private readonly recordings: EcgRecordingService,
-    private readonly readings: EcgReadingService,
-  ) {}
+    protected readonly readings: EcgReadingService,
+  ) {
+    super();
+  }
 
   @Post('recordings')
   @RequireRoles('clinic-system', 'clinic-doctor', 'cardiologist', 'admin')
@@ -82,65 +71,14 @@ export class EcgController {
     return this.readings.statements();
   }
 
-  @Get('worklist')
-  @RequireRoles('cardiologist', 'admin')
-  worklist(@Query() query: Record<string, unknown>) {
-    return this.readings.worklist(query);
-  }
-
+  /** The reading with the order's recordings and the patient's previous ECGs. */
   @Get('readings/:orderId')
   @RequireRoles('cardiologist', 'admin')
-  get(@Param('orderId') orderId: string, @CurrentPrincipal() p: Principal, @Req() r: Request) {
+  override get(
+    @Param('orderId') orderId: string,
+    @CurrentPrincipal() p: Principal,
+    @Req() r: Request,
+  ) {
     return this.readings.view(orderId, agentFor(p, r));
-  }
-
-  @Post('readings/:orderId/claim')
-  @RequireRoles('cardiologist')
-  @HttpCode(200)
-  claim(@Param('orderId') orderId: string, @CurrentPrincipal() p: Principal, @Req() r: Request) {
-    return this.readings.claim(orderId, p, agentFor(p, r));
-  }
-
-  @Delete('readings/:orderId/claim')
-  @RequireRoles('cardiologist')
-  release(@Param('orderId') orderId: string, @CurrentPrincipal() p: Principal, @Req() r: Request) {
-    return this.readings.claim(orderId, p, agentFor(p, r), true);
-  }
-
-  @Put('readings/:orderId/draft')
-  @RequireRoles('cardiologist')
-  draft(
-    @Param('orderId') orderId: string,
-    @Body() body: unknown,
-    @CurrentPrincipal() p: Principal,
-    @Req() r: Request,
-  ) {
-    return this.readings.draft(orderId, body, p, agentFor(p, r));
-  }
-
-  @Post('readings/:orderId/signature')
-  @RequireRoles('cardiologist')
-  @HttpCode(200)
-  sign(@Param('orderId') orderId: string, @CurrentPrincipal() p: Principal, @Req() r: Request) {
-    return this.readings.sign(orderId, p, agentFor(p, r));
-  }
-
-  @Post('readings/:orderId/cosignature')
-  @RequireRoles('cardiologist')
-  @HttpCode(200)
-  cosign(@Param('orderId') orderId: string, @CurrentPrincipal() p: Principal, @Req() r: Request) {
-    return this.readings.cosign(orderId, p, agentFor(p, r));
-  }
-
-  @Post('readings/:orderId/amendment')
-  @RequireRoles('cardiologist')
-  @HttpCode(200)
-  amend(
-    @Param('orderId') orderId: string,
-    @Body() body: unknown,
-    @CurrentPrincipal() p: Principal,
-    @Req() r: Request,
-  ) {
-    return this.readings.amend(orderId, body, p, agentFor(p, r));
   }
 }
