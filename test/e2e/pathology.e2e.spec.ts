@@ -23,6 +23,7 @@ interface CaseView {
   specimens: Array<{
     label: string;
     status: string;
+    batchId?: string;
     rejectionReason?: string;
     blocks: Array<{ barcode: string; slides: Array<{ barcode: string; stain: string }> }>;
   }>;
@@ -333,6 +334,11 @@ describe('pathology centre (e2e)', () => {
     });
     expect(called.status).toBe(200);
     expect(called.body.status).toBe('preliminary');
+    // The turnaround is measured per case: receipt → called-back result, against 30 minutes.
+    const measured = (called.body as Reading & { turnaround?: { minutes?: number; met?: boolean } })
+      .turnaround;
+    expect(measured).toMatchObject({ met: true });
+    expect(measured?.minutes).toBeLessThan(30);
     const preliminary = await reportOf(orderId, 'preliminary');
     expect(preliminary?.conclusion).toContain('乳头状癌');
     expect((await taskOf(orderId))?.status).toBe('in-progress');
@@ -452,5 +458,76 @@ describe('pathology centre (e2e)', () => {
     expect(found.json).toHaveLength(1);
     const stranger = new DicomwebClient(`${hub.baseUrl}/dicomweb`, tokens['clinic-b']);
     expect((await stranger.search(`studies?AccessionNumber=${caseNumber}`)).json).toEqual([]);
+  });
+
+  it('ships two specimens of a case in a transport box, received at the centre in one scan', async () => {
+    const { orderId, caseNumber } = await orderCase();
+    const labels = (
+      await collect(orderId, [formalin('乳腺 breast, left'), formalin('腋窝淋巴结 axillary node')])
+    ).body.specimens.map((s) => s.label);
+    type Box = {
+      batchId: string;
+      org: string;
+      receivedAt?: string;
+      specimens: Array<{ label: string; status: string; refusal?: string }>;
+    };
+    const shipped = await call<Box>('clinic-a', 'POST', '/api/pathology/batches', {
+      labels,
+      courier: '顺丰 SF Express',
+    });
+    expect(shipped.status).toBe(201);
+    expect(shipped.body.batchId).toMatch(/^PB\d{12}$/);
+    expect(shipped.body.org).toBe('CLINIC-A');
+    expect(shipped.body.specimens.map((s) => s.status)).toEqual(['in-transit', 'in-transit']);
+    // Another clinic cannot ship them, nor can a clinic receive the box.
+    expect(
+      (await call('clinic-b', 'POST', '/api/pathology/batches', { labels: [labels[0]] })).status,
+    ).toBe(404);
+    const boxId = shipped.body.batchId;
+    expect(
+      (await call('clinic-a', 'POST', `/api/pathology/batches/${boxId}/receipt`, {})).status,
+    ).toBe(403);
+
+    const received = await call<Box>(
+      'pathologist',
+      'POST',
+      `/api/pathology/batches/${boxId}/receipt`,
+      {},
+    );
+    expect(received.status).toBe(200);
+    expect(received.body.receivedAt).toBeDefined();
+    expect(received.body.specimens.map((s) => [s.label, s.status, s.refusal])).toEqual([
+      [labels[0], 'received', undefined],
+      [labels[1], 'received', undefined],
+    ]);
+    const chain = (await call<CaseView>('clinic-a', 'GET', `/api/pathology/cases/${orderId}`)).body;
+    expect(chain.specimens.map((s) => [s.label, s.status, s.batchId])).toEqual([
+      [labels[0], 'received', boxId],
+      [labels[1], 'received', boxId],
+    ]);
+    expect(
+      chain.events.filter((e) => e.what.includes(boxId)).map((e) => e.what.split(':')[0]),
+    ).toEqual([
+      `运送 shipped in box ${boxId} (courier 顺丰 SF Express)`,
+      `运送 shipped in box ${boxId} (courier 顺丰 SF Express)`,
+      '接收 received',
+      '接收 received',
+    ]);
+    await eventually(
+      () => taskOf(orderId),
+      (t) => t?.status === 'in-progress',
+      'the Task to be in progress',
+    );
+    await eventually(
+      async () =>
+        (await fhir<Bundle>('clinic-a', `Specimen?accession=${caseNumber}`)).body.entry?.[0]
+          ?.resource as Specimen | undefined,
+      (s) => s?.status === 'available' && !!s.receivedTime,
+      'the case Specimen to show the receipt',
+    );
+    // The box has nothing left in transit.
+    expect(
+      (await call('pathologist', 'POST', `/api/pathology/batches/${boxId}/receipt`, {})).status,
+    ).toBe(409);
   });
 });

@@ -1,6 +1,7 @@
 import { type DataSource } from 'typeorm';
 import { type EntityClass, Reading, ReportVersion, buildCentreDataSource } from '@hub/centre';
 import {
+  PathologyBatch,
   PathologyBlock,
   PathologyCase,
   PathologyCaseEvent,
@@ -12,6 +13,7 @@ import { CentreOrderCancel1763880000500 } from './migrations/1763880000500-Centr
 import { CentreOutboxDelay1763880000800 } from './migrations/1763880000800-CentreOutboxDelay';
 import { PathologyCase1763880000850 } from './migrations/1763880000850-PathologyCase';
 import { PathologyReading1763880000860 } from './migrations/1763880000860-PathologyReading';
+import { PathologyTransport1763880000870 } from './migrations/1763880000870-PathologyTransport';
 
 /** The pathology centre's schema: the only one it reads and writes. */
 export const SCHEMA = 'pathology' as const;
@@ -20,6 +22,7 @@ export const SCHEMA = 'pathology' as const;
 export const entities: EntityClass[] = [
   PathologyCase,
   PathologySpecimen,
+  PathologyBatch,
   PathologyBlock,
   PathologySlide,
   PathologyCaseEvent,
@@ -34,6 +37,7 @@ export const migrations = [
   CentreOutboxDelay1763880000800,
   PathologyCase1763880000850,
   PathologyReading1763880000860,
+  PathologyTransport1763880000870,
 ];
 
 /** The pathology centre's DataSource, for `npm run migrate` and the tests. */

@@ -67,6 +67,55 @@ export interface PathologySlidesRequest {
   traceId: string;
 }
 
+/**
+ * The clinic packs collected specimens into a transport box (运输箱) for the courier (the centre's
+ * staff may ship for a clinic). All or nothing: every label must be a collected specimen of one
+ * clinic's open orders; each becomes `in-transit`.
+ */
+export interface PathologyShipRequest {
+  /** The specimen labels packed (1–50). */
+  labels: string[];
+  courier?: string;
+  by: PathologyActor;
+  traceId: string;
+}
+
+/**
+ * The centre receives a whole box in one scan: each specimen still in transit goes through the
+ * checks of a single receipt; one that fails stays in transit and is listed with its reason, unless
+ * `acceptDespite` names it.
+ */
+export interface PathologyBatchReceiveRequest {
+  batchId: string;
+  /** Specimens received although they fail the receipt checks: label → why (让步接收). */
+  acceptDespite?: Record<string, string>;
+  by: PathologyActor;
+  traceId: string;
+}
+
+/** A transport box and where each of its specimens stands. */
+export interface PathologyBatchView {
+  /** `PB` + yyMMdd + a 6-digit number, e.g. `PB251123000042`. */
+  batchId: string;
+  /** The sending clinic. */
+  org: string;
+  shippedBy: string;
+  shippedAt: string;
+  courier?: string;
+  /** When the box was received (its first specimen taken out of it). */
+  receivedAt?: string;
+  receivedBy?: string;
+  specimens: Array<{
+    label: string;
+    orderId: string;
+    status: PathologySpecimenStatus;
+    /** Why this receipt of the box left the specimen in transit. */
+    refusal?: string;
+  }>;
+}
+
+export type PathologyBatchReply = { ok: true; batch: PathologyBatchView } | CentreRefusal;
+
 export interface PathologyCaseGetRequest {
   orderId: string;
   /** When set, only a case ordered by this organisation is found (a clinic's view). */
@@ -77,7 +126,7 @@ export interface PathologyLookupRequest {
   barcode: string;
 }
 
-export type PathologySpecimenStatus = 'collected' | 'received' | 'rejected';
+export type PathologySpecimenStatus = 'collected' | 'in-transit' | 'received' | 'rejected';
 
 export interface PathologySlideView {
   barcode: string;
@@ -99,6 +148,9 @@ export interface PathologySpecimenView extends PathologySpecimenInput {
   status: PathologySpecimenStatus;
   collectedAt: string;
   collectedBy: string;
+  /** The transport box it was shipped in, and when. */
+  batchId?: string;
+  shippedAt?: string;
   receivedAt?: string;
   receivedBy?: string;
   rejectedAt?: string;

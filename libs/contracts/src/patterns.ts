@@ -49,6 +49,10 @@ export const MessageNames = {
   PathologyReceive: 'pathology.receive',
   /** A specimen refused at receipt: {@link PathologyRejectRequest} → {@link PathologyCaseReply}. */
   PathologyReject: 'pathology.reject',
+  /** A clinic ships collected specimens in a transport box: {@link PathologyShipRequest} → {@link PathologyBatchReply}. */
+  PathologyShip: 'pathology.ship',
+  /** Receipt of a whole box in one scan: {@link PathologyBatchReceiveRequest} → {@link PathologyBatchReply}. */
+  PathologyBatchReceive: 'pathology.batch.receive',
   /** Grossing (取材): the description and the blocks cut: {@link PathologyGrossRequest} → {@link PathologyCaseReply}. */
   PathologyGross: 'pathology.gross',
   /** Slides cut from a block, one per stain: {@link PathologySlidesRequest} → {@link PathologyCaseReply}. */
@@ -489,6 +493,17 @@ export interface ReadingView {
   cosignedBy?: string;
   cosignedAt?: string;
   amendmentReason?: string;
+  /**
+   * Turnaround: from the first material (images, recording, received specimen) to the first
+   * released result, against the target (`met`); `reportedAt`/`minutes`/`met` once reported.
+   */
+  turnaround?: {
+    startedAt: string;
+    dueAt?: string;
+    reportedAt?: string;
+    minutes?: number;
+    met?: boolean;
+  };
   /** Structured content where the centre has one (ECG: `statements` codes and free `text`). */
   coded?: Record<string, string | string[]>;
   history: Array<{

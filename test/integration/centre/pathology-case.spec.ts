@@ -10,6 +10,8 @@ import {
   JobNames,
   type OrderRoutePayload,
   type PathologyActor,
+  type PathologyBatchReply,
+  type PathologyBatchView,
   type PathologyCaseReply,
   type PathologyCaseView,
   type PathologySpecimenInput,
@@ -136,6 +138,13 @@ describe('pathology specimen → block → slide tracking (real PostgreSQL)', ()
   ) => cases.gross({ orderId: order.orderId, description, blocks, by: pathologist, ...trace });
   const slides = (blockBarcode: string, stains: string[]) =>
     cases.slides({ blockBarcode, stains, by: pathologist, ...trace });
+  const ship = (labels: string[], by = clinicA, courier?: string) =>
+    cases.ship({ labels, ...(courier ? { courier } : {}), by, ...trace });
+  const receiveBox = (
+    batchId: string,
+    acceptDespite?: Record<string, string>,
+    by: PathologyActor = pathologist,
+  ) => cases.receiveBox({ batchId, ...(acceptDespite ? { acceptDespite } : {}), by, ...trace });
 
   /** A command that must succeed: the case it answers with. */
   const done = async (reply: Promise<PathologyCaseReply>): Promise<PathologyCaseView> => {
@@ -144,8 +153,18 @@ describe('pathology specimen → block → slide tracking (real PostgreSQL)', ()
     return answer.case;
   };
 
+  /** A box command that must succeed: the box it answers with. */
+  const boxed = async (reply: Promise<PathologyBatchReply>): Promise<PathologyBatchView> => {
+    const answer = await reply;
+    if (!answer.ok) throw new Error(`refused: ${answer.status} ${answer.diagnostics}`);
+    return answer.batch;
+  };
+
   /** A command that must be refused with `status`: its diagnostics and expression. */
-  const refused = async (reply: Promise<PathologyCaseReply>, status: number) => {
+  const refused = async (
+    reply: Promise<PathologyCaseReply | PathologyBatchReply>,
+    status: number,
+  ) => {
     const answer = await reply;
     if (answer.ok) throw new Error(`expected a ${status} refusal, got the case`);
     expect(answer.status).toBe(status);
@@ -179,6 +198,14 @@ describe('pathology specimen → block → slide tracking (real PostgreSQL)', ()
       `SELECT status, updated_at FROM pathology.received_order WHERE order_id = $1`,
       [orderId],
     ),
+    boxes: await db.query<unknown[]>(
+      `SELECT * FROM pathology.batch
+        WHERE batch_id IN (SELECT batch_id FROM pathology.specimen WHERE order_id = $1)
+        ORDER BY batch_id`,
+      [orderId],
+    ),
+    // A refused shipment opens no box at all.
+    boxCount: await db.query<unknown[]>(`SELECT count(*) FROM pathology.batch`),
     // Not relayed_at: the relay may mark an earlier command's rows at any time.
     outbox: await db.query<unknown[]>(
       `SELECT job_id FROM pathology.outbox WHERE payload->>'orderId' = $1 ORDER BY id`,
@@ -440,6 +467,170 @@ describe('pathology specimen → block → slide tracking (real PostgreSQL)', ()
       expect(diagnostics).toContain(`rejected at`);
       expect(diagnostics).toContain(pathologist.username);
       await refused(reject(`${n}-1`, reason), 409);
+    });
+  });
+
+  it('ships specimens of two cases in a box and receives it in one scan; an over-fixed one stays in transit until taken knowingly', async () => {
+    const first = await receivedOrder();
+    const second = await receivedOrder();
+    const [n, m] = [first.caseNumber, second.caseNumber];
+    await done(collect(first, [makeFixedSpecimen(3), makeFixedSpecimen(81, '胃体 gastric body')]));
+    await done(collect(second, [makeFixedSpecimen(2, '十二指肠 duodenum')]));
+
+    const courier = '顺丰 SF Express';
+    const box = await boxed(ship([`${m}-1`, `${n}-2`, `${n}-1`], clinicA, courier));
+    expect(box).toMatchObject({ org: 'CLINIC-A', shippedBy: clinicA.username, courier });
+    expect(box.batchId).toMatch(/^PB\d{12}$/);
+    expect(box.receivedAt).toBeUndefined();
+    expect(box.specimens.map((s) => [s.label, s.status])).toEqual(
+      [
+        [`${n}-1`, 'in-transit'],
+        [`${n}-2`, 'in-transit'],
+        [`${m}-1`, 'in-transit'],
+      ].sort((a, b) => a[0].localeCompare(b[0])),
+    );
+    const shipped = await cases.get({ orderId: first.orderId });
+    expect(shipped?.specimens.map((s) => [s.status, s.batchId])).toEqual([
+      ['in-transit', box.batchId],
+      ['in-transit', box.batchId],
+    ]);
+    expect(shipped?.specimens[0].shippedAt).toBe(box.shippedAt);
+    expect(shipped?.events.slice(-2).map((e) => [e.what, e.by, e.barcode])).toEqual([
+      [`运送 shipped in box ${box.batchId} (courier ${courier})`, clinicA.username, `${n}-1`],
+      [`运送 shipped in box ${box.batchId} (courier ${courier})`, clinicA.username, `${n}-2`],
+    ]);
+    // The hub is told once per case, and re-reads the case.
+    const moved = await outboxJob(
+      jobIds.specimenUpdate(`${n}-1`, 'in-transit', new Date(box.shippedAt)),
+    );
+    expect(moved).toHaveLength(1);
+    expect(moved[0].payload).toMatchObject({
+      accession: n,
+      orderId: first.orderId,
+      centre: 'pathology',
+      status: 'in-transit',
+    });
+    expect(
+      await outboxJob(jobIds.specimenUpdate(`${m}-1`, 'in-transit', new Date(box.shippedAt))),
+    ).toHaveLength(1);
+
+    // One scan: the two good specimens are received, the over-fixed one stays, with its reason.
+    const scanned = await boxed(receiveBox(box.batchId));
+    expect(scanned).toMatchObject({ batchId: box.batchId, receivedBy: pathologist.username });
+    const byLabel = new Map(scanned.specimens.map((s) => [s.label, s]));
+    expect(byLabel.get(`${n}-1`)).toEqual({
+      label: `${n}-1`,
+      orderId: first.orderId,
+      status: 'received',
+    });
+    expect(byLabel.get(`${m}-1`)?.status).toBe('received');
+    expect(byLabel.get(`${n}-2`)?.status).toBe('in-transit');
+    expect(byLabel.get(`${n}-2`)?.refusal).toContain('over-fixation');
+    for (const order of [first, second]) {
+      const started = await outboxJob(jobIds.taskUpdate(order.taskId, 'in-progress'));
+      expect(started).toHaveLength(1);
+      expect(started[0].payload).toMatchObject({ orderId: order.orderId, status: 'in-progress' });
+    }
+    const received = await cases.get({ orderId: first.orderId });
+    expect(received?.specimens.map((s) => s.status)).toEqual(['received', 'in-transit']);
+    expect(received?.events.at(-1)).toMatchObject({ by: pathologist.username, barcode: `${n}-1` });
+    expect(received?.events.at(-1)?.what).toMatch(/^接收 received: .*运输箱 box PB\d{12}$/);
+
+    // A reason for a specimen that is not in the box is refused; then the over-fixed one is taken.
+    await unchangedBy(first.orderId, async () => {
+      const { expression } = await refused(
+        receiveBox(box.batchId, { [`${n}-9`]: '小活检 small biopsy' }),
+        422,
+      );
+      expect(expression).toEqual([`acceptDespite.${n}-9`]);
+    });
+    const note = '小活检无法重取 a small biopsy cannot be taken again';
+    const taken = await boxed(receiveBox(box.batchId, { [`${n}-2`]: note }));
+    expect(taken.specimens.every((s) => s.status === 'received' && !s.refusal)).toBe(true);
+    // The box was received with its first specimens taken.
+    expect(taken.receivedAt).toBe(scanned.receivedAt);
+    const all = await cases.get({ orderId: first.orderId });
+    expect(all?.specimens[1]).toMatchObject({ status: 'received', acceptedDespite: note });
+    expect(all?.events.at(-1)?.what).toContain('让步接收 received despite');
+    expect(await outboxJob(jobIds.taskUpdate(first.taskId, 'in-progress'))).toHaveLength(1);
+
+    // Fully received: a further scan is refused.
+    await unchangedBy(first.orderId, async () => {
+      const { diagnostics } = await refused(receiveBox(box.batchId), 409);
+      expect(diagnostics).toContain('received already');
+    });
+  });
+
+  it('refuses a box of another clinic’s or already shipped specimens, an unknown box and a clinic receiving one, changing nothing', async () => {
+    const order = await receivedOrder();
+    const n = order.caseNumber;
+    await done(collect(order, [makeFixedSpecimen(), makeFixedSpecimen(), makeFixedSpecimen()]));
+
+    await unchangedBy(order.orderId, async () => {
+      const { diagnostics, expression } = await refused(ship([`${n}-1`], clinicB), 404);
+      expect(diagnostics).toContain(`${n}-1`);
+      expect(expression).toEqual(['labels.0']);
+    });
+    await unchangedBy(order.orderId, () => refused(ship([`${n}-1`, `${n}-1`]), 400));
+    await unchangedBy(order.orderId, () => refused(ship([`${n}-1`, `${n}-8`]), 404));
+    await unchangedBy(order.orderId, () => refused(ship([]), 400));
+
+    // The centre's staff may ship for the clinic, one clinic per box.
+    const theirs = await receivedOrder({ requesterOrgId: 'CLINIC-B' });
+    await done(collect(theirs, [makeFixedSpecimen()], clinicB));
+    await unchangedBy(order.orderId, async () => {
+      const { diagnostics, expression } = await refused(
+        ship([`${n}-1`, `${theirs.caseNumber}-1`], pathologist),
+        422,
+      );
+      expect(diagnostics).toContain("one clinic's specimens");
+      expect(expression).toEqual(['labels.1']);
+    });
+    const box = await boxed(ship([`${n}-1`], pathologist));
+    expect(box).toMatchObject({ org: 'CLINIC-A', shippedBy: pathologist.username });
+    await unchangedBy(order.orderId, async () => {
+      const { diagnostics, expression } = await refused(ship([`${n}-2`, `${n}-1`]), 409);
+      expect(diagnostics).toContain(`shipped already, in box ${box.batchId}`);
+      expect(expression).toEqual(['labels.1']);
+    });
+
+    await unchangedBy(order.orderId, async () => {
+      const { diagnostics } = await refused(receiveBox('PB000101999999'), 404);
+      expect(diagnostics).toContain('PB000101999999');
+    });
+    await unchangedBy(order.orderId, () =>
+      refused(receiveBox(box.batchId, undefined, clinicA), 403),
+    );
+
+    // An in-transit specimen is received by its label, or rejected, like a collected one.
+    const second = await boxed(ship([`${n}-2`, `${n}-3`]));
+    const one = await done(receive(`${n}-2`));
+    expect(one.specimens[1]).toMatchObject({ status: 'received', batchId: second.batchId });
+    expect(one.events.at(-1)?.what).toContain(`运输箱 box ${second.batchId}`);
+    const reason = '容器破损 the jar arrived broken';
+    const gone = await done(reject(`${n}-3`, reason));
+    expect(gone.specimens[2]).toMatchObject({ status: 'rejected', rejectionReason: reason });
+    await unchangedBy(order.orderId, async () => {
+      const { diagnostics } = await refused(receiveBox(second.batchId), 409);
+      expect(diagnostics).toContain('one by one');
+    });
+  });
+
+  it('refuses to ship or receive the specimens of a cancelled order', async () => {
+    const order = await receivedOrder();
+    const n = order.caseNumber;
+    await done(collect(order, [makeFixedSpecimen(), makeFixedSpecimen()]));
+    const box = await boxed(ship([`${n}-1`]));
+    await orders.cancel({ ...order, reason: '患者拒绝手术 patient declined' });
+    await unchangedBy(order.orderId, async () => {
+      const { diagnostics, expression } = await refused(ship([`${n}-2`]), 409);
+      expect(diagnostics).toContain('cancelled');
+      expect(expression).toEqual(['labels.0']);
+    });
+    await unchangedBy(order.orderId, async () => {
+      const { diagnostics } = await refused(receiveBox(box.batchId), 409);
+      expect(diagnostics).toContain(`nothing in box ${box.batchId} was received`);
+      expect(diagnostics).toContain('cancelled');
     });
   });
 });

@@ -10,8 +10,11 @@ import { PathologyCaseService, actorOf } from './pathology-case.service';
  * Pathology specimen tracking (病理标本追踪), JSON over HTTP; every answer is the whole case
  * (specimens → blocks → slides, the gross description and every step with who and when):
  * - clinics (their own orders) and the centre: `POST /api/pathology/cases/{orderId}/specimens`
- *   `{ specimens: [{ site, fixative, fixationStartedAt?, collectedAt?, container? }] }` (201);
- * - the centre's staff: `POST /api/pathology/specimens/{label}/receipt` `{ acceptDespite? }`,
+ *   `{ specimens: [{ site, fixative, fixationStartedAt?, collectedAt?, container? }] }` (201),
+ *   `POST /api/pathology/batches` `{ labels, courier? }` (a transport box; 201, the box);
+ * - the centre's staff: `POST /api/pathology/batches/{batchId}/receipt`
+ *   `{ acceptDespite?: { <label>: reason } }` (the whole box in one scan; 200, the box),
+ *   `POST /api/pathology/specimens/{label}/receipt` `{ acceptDespite? }`,
  *   `POST …/specimens/{label}/rejection` `{ reason }` (200),
  *   `POST /api/pathology/cases/{orderId}/gross` `{ description, blocks: [{ specimenLabel, count,
  *   description? }] }`, `POST /api/pathology/blocks/{barcode}/slides` `{ stains }` (201),
@@ -31,6 +34,24 @@ export class PathologyCaseController {
     @Req() r: Request,
   ) {
     return this.cases.collect(orderId, body, p, agentFor(p, r));
+  }
+
+  @Post('batches')
+  @RequireRoles('clinic-system', 'clinic-doctor', 'pathologist', 'admin')
+  ship(@Body() body: unknown, @CurrentPrincipal() p: Principal, @Req() r: Request) {
+    return this.cases.ship(body, p, agentFor(p, r));
+  }
+
+  @Post('batches/:batchId/receipt')
+  @HttpCode(200)
+  @RequireRoles('pathologist', 'admin')
+  receiveBox(
+    @Param('batchId') batchId: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() p: Principal,
+    @Req() r: Request,
+  ) {
+    return this.cases.receiveBox(batchId, body, p, agentFor(p, r));
   }
 
   @Post('specimens/:label/receipt')

@@ -5,6 +5,8 @@ import {
   type MessageName,
   MessageNames,
   type PathologyActor,
+  type PathologyBatchReply,
+  type PathologyBatchView,
   type PathologyCaseReply,
   type PathologyCaseView,
 } from '@hub/contracts';
@@ -50,11 +52,24 @@ const grossBody = z.object({
     .max(20),
 });
 const slidesBody = z.object({ stains: z.array(z.string().trim().min(1).max(64)).min(1).max(20) });
+const shipBody = z.object({
+  labels: z.array(z.string().regex(BARCODE, 'must be a specimen label')).min(1).max(50),
+  courier: z.string().trim().min(1).max(100).optional(),
+});
+const boxReceiptBody = z.object({
+  acceptDespite: z
+    .record(
+      z.string().regex(BARCODE, 'must be a specimen label'),
+      z.string().trim().min(2).max(500),
+    )
+    .optional(),
+});
 
 /**
  * Pathology specimen tracking through the gateway: clinics record the specimens of their own
- * orders; the pathology centre's staff receive or reject them, gross them into blocks and cut
- * slides, and find a case by any of its barcodes. The centre keeps the chain and its rules; every
+ * orders and ship them in transport boxes; the pathology centre's staff receive them (one by one
+ * or a whole box) or reject them, gross them into blocks and cut slides, and find a case by any of
+ * its barcodes. The centre keeps the chain and its rules; every
  * call is audited here as a use of the order.
  */
 @Injectable()
@@ -89,6 +104,36 @@ export class PathologyCaseService {
       ids: { specimen: label },
       payload: { label, ...parsed, by: actorOf(principal) },
     });
+  }
+
+  /** A transport box of collected specimens, for the courier: the box with its id. */
+  ship(body: unknown, principal: Principal, agent: AuditAgent): Promise<PathologyBatchView> {
+    const parsed = parseBody(shipBody, body);
+    return this.boxCommand(MessageNames.PathologyShip, 'pathology-shipment', 'C', agent, {
+      labels: parsed.labels,
+      payload: { ...parsed, by: actorOf(principal) },
+    });
+  }
+
+  /** A whole box received in one scan: the box, with the specimens left in transit and why. */
+  receiveBox(
+    batchId: string,
+    body: unknown,
+    principal: Principal,
+    agent: AuditAgent,
+  ): Promise<PathologyBatchView> {
+    checkId(batchId, BARCODE, 'batchId');
+    const parsed = parseBody(boxReceiptBody, body ?? {});
+    return this.boxCommand(
+      MessageNames.PathologyBatchReceive,
+      'pathology-box-receipt',
+      'U',
+      agent,
+      {
+        labels: Object.keys(parsed.acceptDespite ?? {}),
+        payload: { batchId, ...parsed, by: actorOf(principal) },
+      },
+    );
   }
 
   gross(orderId: string, body: unknown, principal: Principal, agent: AuditAgent) {
@@ -179,6 +224,38 @@ export class PathologyCaseService {
     );
     if (!reply.ok) throw refusal(reply);
     return reply.case;
+  }
+
+  /**
+   * A box command, audited as a use of every order in the box and of each specimen in it (or, when
+   * refused, of the specimens the caller named).
+   */
+  private async boxCommand(
+    message: MessageName,
+    subtype: string,
+    action: 'C' | 'U',
+    agent: AuditAgent,
+    request: { labels: string[]; payload: Record<string, unknown> },
+  ): Promise<PathologyBatchView> {
+    const reply = await this.centres.send<PathologyBatchReply>('pathology', message, {
+      ...request.payload,
+      traceId: randomUUID(),
+    });
+    const specimens = reply.ok ? reply.batch.specimens : [];
+    const orderIds = [...new Set(specimens.map((s) => s.orderId))];
+    const labels = reply.ok ? specimens.map((s) => s.label) : request.labels;
+    await this.record(
+      agent,
+      action,
+      subtype,
+      [
+        ...orderIds.map((id) => ({ type: 'ServiceRequest', id })),
+        ...labels.map((id) => ({ type: 'Specimen', id })),
+      ],
+      reply.ok ? undefined : reply.diagnostics,
+    );
+    if (!reply.ok) throw refusal(reply);
+    return reply.batch;
   }
 
   private record(

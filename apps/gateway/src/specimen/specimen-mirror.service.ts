@@ -101,11 +101,17 @@ export function mirrorCase<T extends Specimen>(current: T, view: PathologyCaseVi
   const received = specimens.filter((s) => s.receivedAt).map((s) => s.receivedAt as string);
   const allRejected = specimens.length > 0 && specimens.every((s) => s.status === 'rejected');
   const collected = specimens.map((s) => s.collectedAt).sort();
-  const notes: Annotation[] = specimens
-    .filter((s) => s.status === 'rejected')
-    .map((s) => ({
-      text: `标本 ${s.label} 拒收，请重新送检 Rejected, please send another: ${s.rejectionReason ?? ''}`,
-    }));
+  const notes: Annotation[] = specimens.flatMap((s) =>
+    s.status === 'rejected'
+      ? [
+          {
+            text: `标本 ${s.label} 拒收，请重新送检 Rejected, please send another: ${s.rejectionReason ?? ''}`,
+          },
+        ]
+      : s.status === 'in-transit' && s.batchId
+        ? [{ text: `标本 ${s.label} 运送中 In transit, box 运输箱 ${s.batchId}` }]
+        : [],
+  );
   const next: T = {
     ...current,
     status: allRejected ? 'unsatisfactory' : received.length ? 'available' : undefined,

@@ -1,11 +1,17 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { MessageNames, type PathologyCaseReply, type PathologyCaseView } from '@hub/contracts';
+import {
+  MessageNames,
+  type PathologyBatchReply,
+  type PathologyCaseReply,
+  type PathologyCaseView,
+} from '@hub/contracts';
 import { centreMessagePattern } from '@hub/centre';
 import { CaseService } from './case.service';
 
 /**
- * Request/reply with the gateway: the specimen → block → slide commands and the case views. Every
+ * Request/reply with the gateway: the specimen → block → slide commands, the transport boxes and
+ * the case views. Every
  * request is checked by the service (it crossed a process boundary).
  */
 @Controller()
@@ -20,6 +26,16 @@ export class CaseController {
   @MessagePattern(centreMessagePattern('pathology', MessageNames.PathologyReceive))
   receive(@Payload() request: unknown): Promise<PathologyCaseReply> {
     return this.cases.receive(request);
+  }
+
+  @MessagePattern(centreMessagePattern('pathology', MessageNames.PathologyShip))
+  ship(@Payload() request: unknown): Promise<PathologyBatchReply> {
+    return this.cases.ship(request);
+  }
+
+  @MessagePattern(centreMessagePattern('pathology', MessageNames.PathologyBatchReceive))
+  receiveBox(@Payload() request: unknown): Promise<PathologyBatchReply> {
+    return this.cases.receiveBox(request);
   }
 
   @MessagePattern(centreMessagePattern('pathology', MessageNames.PathologyReject))

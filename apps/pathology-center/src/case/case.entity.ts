@@ -78,6 +78,43 @@ export class PathologySpecimen {
   /** Why it was received although it failed the receipt checks (让步接收). */
   @Column({ name: 'accepted_despite', type: 'text', nullable: true })
   acceptedDespite: string | null;
+
+  /** The transport box it was shipped in, if it was. */
+  @Column({ name: 'batch_id', type: 'text', nullable: true })
+  batchId: string | null;
+
+  @Column({ name: 'shipped_at', type: 'timestamptz', nullable: true })
+  shippedAt: Date | null;
+}
+
+/**
+ * A transport box (运输箱) a clinic shipped its specimens in, `PB` + yyMMdd + a 6-digit number
+ * (see migration PathologyTransport870).
+ */
+@Entity({ name: 'batch' })
+export class PathologyBatch {
+  @PrimaryColumn({ name: 'batch_id', type: 'text' })
+  batchId: string;
+
+  /** The sending clinic. */
+  @Column({ type: 'text' })
+  org: string;
+
+  @Column({ name: 'shipped_by', type: 'text' })
+  shippedBy: string;
+
+  @Column({ name: 'shipped_at', type: 'timestamptz' })
+  shippedAt: Date;
+
+  @Column({ type: 'text', nullable: true })
+  courier: string | null;
+
+  /** When a box receipt first took a specimen out of it. */
+  @Column({ name: 'received_at', type: 'timestamptz', nullable: true })
+  receivedAt: Date | null;
+
+  @Column({ name: 'received_by', type: 'text', nullable: true })
+  receivedBy: string | null;
 }
 
 /** A block (蜡块) cut from a specimen at grossing, `<label>-A`, `-B`, … */

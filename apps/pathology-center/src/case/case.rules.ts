@@ -1,10 +1,12 @@
 import { type CentreOrderStatus } from '@hub/centre';
 import {
+  type PathologyBatchView,
   type PathologyBlockView,
   type PathologyCaseView,
   type PathologySpecimenView,
 } from '@hub/contracts';
 import {
+  type PathologyBatch,
   type PathologyBlock,
   type PathologyCase,
   type PathologyCaseEvent,
@@ -137,6 +139,44 @@ export function receiptNote(specimen: PathologySpecimen, receivedAt: Date): stri
     : `${specimen.fixative}，已固定${hours}小时 fixed ${hours} h`;
 }
 
+/** Most specimens one transport box holds. */
+export const MAX_BOX_SPECIMENS = 50;
+
+/** A transport box id: `PB` + the UTC date (yyMMdd) + the box sequence's number, 6 digits or more. */
+export function batchIdOf(at: Date, sequence: string): string {
+  return `PB${at.toISOString().slice(2, 10).replace(/-/g, '')}${sequence.padStart(6, '0')}`;
+}
+
+/** A transport box with where each of its specimens stands, and why a receipt left one in transit. */
+export function batchView(
+  batch: PathologyBatch,
+  specimens: PathologySpecimen[],
+  refusals: ReadonlyMap<string, string> = new Map(),
+): PathologyBatchView {
+  return {
+    batchId: batch.batchId,
+    org: batch.org,
+    shippedBy: batch.shippedBy,
+    shippedAt: batch.shippedAt.toISOString(),
+    ...(batch.courier ? { courier: batch.courier } : {}),
+    ...(batch.receivedAt ? { receivedAt: batch.receivedAt.toISOString() } : {}),
+    ...(batch.receivedBy ? { receivedBy: batch.receivedBy } : {}),
+    specimens: [...specimens]
+      .sort(
+        (a, b) => caseOf(a.label).localeCompare(caseOf(b.label)) || byNumbering(a.label, b.label),
+      )
+      .map((s) => {
+        const refusal = refusals.get(s.label);
+        return {
+          label: s.label,
+          orderId: s.orderId,
+          status: s.status,
+          ...(refusal ? { refusal } : {}),
+        };
+      }),
+  };
+}
+
 /** The rows of one case, as {@link caseView} assembles them. */
 export interface CaseRows {
   case: PathologyCase;
@@ -185,6 +225,8 @@ export function caseView(rows: CaseRows): PathologyCaseView {
         ...(s.container ? { container: s.container } : {}),
         collectedAt: s.collectedAt.toISOString(),
         collectedBy: s.collectedBy,
+        ...(s.batchId ? { batchId: s.batchId } : {}),
+        ...(s.shippedAt ? { shippedAt: s.shippedAt.toISOString() } : {}),
         ...(s.receivedAt ? { receivedAt: s.receivedAt.toISOString() } : {}),
         ...(s.receivedBy ? { receivedBy: s.receivedBy } : {}),
         ...(minutes === undefined ? {} : { minutesToReceipt: minutes }),
@@ -222,6 +264,11 @@ export function caseView(rows: CaseRows): PathologyCaseView {
         ...(event.barcode ? { barcode: event.barcode } : {}),
       })),
   };
+}
+
+/** The case number a specimen label extends. */
+function caseOf(label: string): string {
+  return label.split('-')[0];
 }
 
 function round1(value: number): number {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   type CentreRefusal,
   JobNames,
+  type PathologyBatchReply,
   type PathologyCaseReply,
   type PathologyCaseView,
   Queues,
@@ -21,6 +22,7 @@ import {
   refuse,
 } from '@hub/centre';
 import {
+  PathologyBatch,
   PathologyBlock,
   PathologyCase,
   PathologyCaseEvent,
@@ -29,8 +31,12 @@ import {
 } from './case.entity';
 import {
   CLOCK_SKEW_MS,
+  MAX_BOX_SPECIMENS,
   STAIN_FORMS,
+  batchIdOf,
+  batchView,
   blockLetters,
+  byNumbering,
   caseView,
   isFresh,
   receiptNote,
@@ -87,6 +93,34 @@ const receiveRequest = z.object({
     500,
     2,
   ).optional(),
+  by: actor,
+  traceId,
+});
+
+const shipRequest = z.object({
+  labels: z
+    .array(barcode('label (a specimen barcode)'), {
+      error: 'labels must be a list of specimen labels',
+    })
+    .min(1, 'labels must list at least one specimen')
+    .max(MAX_BOX_SPECIMENS, `a box holds at most ${MAX_BOX_SPECIMENS} specimens`),
+  courier: text('courier', 100).optional(),
+  by: actor,
+  traceId,
+});
+
+const boxReceiveRequest = z.object({
+  batchId: barcode('batchId (the transport box)'),
+  acceptDespite: z
+    .record(
+      barcode('acceptDespite label'),
+      text('acceptDespite (why the specimen is received all the same)', 500, 2),
+      { error: 'acceptDespite must map specimen labels to why each is received all the same' },
+    )
+    .refine((given) => Object.keys(given).length <= MAX_BOX_SPECIMENS, {
+      error: `acceptDespite names at most ${MAX_BOX_SPECIMENS} specimens`,
+    })
+    .optional(),
   by: actor,
   traceId,
 });
@@ -152,13 +186,14 @@ type Actor = z.output<typeof actor>;
 
 /**
  * Specimen → block → slide tracking at the pathology centre (病理标本追踪). The clinic records the
- * specimens it took for its order (labelled under the case number); the centre receives each by
- * scanning its label, after checks of its fixation (a pathologist may take a failing one all the
- * same, saying why: tissue cannot be taken twice), or rejects it, which puts the order's Task on
- * hold with the reason; grossing cuts blocks from the received specimens and slides are cut from
- * blocks, one per stain. Every command runs in one transaction with its outbox jobs, records who
- * and when in the case's events, and answers with the whole case; a refused command changes
- * nothing.
+ * specimens it took for its order (labelled under the case number) and may ship them in a
+ * transport box (运输箱), as it does for the lab; the centre receives each by scanning its label, or
+ * a whole box in one scan, after checks of its fixation (a pathologist may take a failing one all
+ * the same, saying why: tissue cannot be taken twice), or rejects it, which puts the order's Task
+ * on hold with the reason; grossing cuts blocks from the received specimens and slides are cut
+ * from blocks, one per stain. Every command runs in one transaction with its outbox jobs, records
+ * who and when in the case's events, and answers with the whole case (a box command, with the
+ * box); a refused command changes nothing.
  */
 @Injectable()
 export class CaseService {
@@ -219,9 +254,8 @@ export class CaseService {
   }
 
   /**
-   * Receipt by scanning the label. Fixed tissue must have been fixing for at most 72 h; a specimen
-   * that fails is refused unless `acceptDespite` says why it is taken all the same. The first
-   * receipt of the case starts the order (`TaskUpdate in-progress`).
+   * Receipt by scanning the label of a specimen collected or in transit: the checks of
+   * {@link receiveLocked}.
    */
   async receive(request: unknown): Promise<PathologyCaseReply> {
     const parsed = parseRequest(receiveRequest, request);
@@ -231,57 +265,13 @@ export class CaseService {
     const reply = await this.outbox.transaction(async (manager, enqueue) => {
       const found = await this.lockSpecimen(manager, label);
       if ('ok' in found) return found;
-      const { order, specimen } = found;
-      const closed = closedOrder(order, 'receive');
-      if (closed) return closed;
-      if (specimen.status !== 'collected') return alreadyDone(specimen);
-      const now = new Date();
-      const problems = receiptProblems(specimen, now);
-      if (problems.length > 0 && !acceptDespite)
-        return refuse(
-          422,
-          `specimen ${label} fails the receipt checks 接收检查未通过: ${problems.join('; ')}. ` +
-            'It was not received: a pathologist may receive it all the same by saying why (acceptDespite).',
-          'label',
-        );
-      await manager.update(
-        PathologySpecimen,
-        { label },
-        {
-          status: 'received',
-          receivedAt: now,
-          receivedBy: by.username,
-          acceptedDespite: problems.length > 0 ? (acceptDespite ?? null) : null,
-        },
-      );
-      const note = receiptNote(specimen, now);
-      await this.event(
-        manager,
-        order.order_id,
-        now,
+      const refused = await this.receiveLocked(manager, enqueue, found.order, found.specimen, {
+        acceptDespite,
         by,
-        problems.length > 0
-          ? `让步接收 received despite: ${problems.join('; ')}; 理由 reason: ${acceptDespite} (${note})`
-          : `接收 received: ${note}`,
-        label,
-      );
-      await specimenMoved(enqueue, order, label, 'received', now, traceId);
-      if (order.status === 'accepted') {
-        await manager.update(
-          CentreOrder,
-          { orderId: order.order_id },
-          { status: 'in-progress', updatedAt: now },
-        );
-        await enqueueTaskUpdate(
-          enqueue,
-          { orderId: order.order_id, taskId: order.task_id },
-          'pathology',
-          'in-progress',
-          traceId,
-          { at: now },
-        );
-      }
-      return this.replyWith(manager, order.order_id);
+        traceId,
+        at: new Date(),
+      });
+      return refused ?? this.replyWith(manager, found.order.order_id);
     });
     this.logOutcome(reply, 'specimen received', {
       label,
@@ -292,8 +282,172 @@ export class CaseService {
   }
 
   /**
-   * The centre rejects a specimen (not yet grossed): the order's Task goes on hold with the
-   * reason, which the hub tells the clinic (Task.statusReason and an HL7 status message).
+   * The clinic ships collected specimens of its own open orders in a new transport box (the
+   * centre's staff may ship for a clinic, one clinic per box). All or nothing: each specimen goes
+   * `in-transit` with the box, and the hub is told per case.
+   */
+  async ship(request: unknown): Promise<PathologyBatchReply> {
+    const parsed = parseRequest(shipRequest, request);
+    if (!parsed.ok) return parsed.refusal;
+    const { labels, courier, by, traceId } = parsed.value;
+    for (const [i, label] of labels.entries())
+      if (labels.indexOf(label) !== i)
+        return refuse(400, `specimen ${label} is listed twice`, `labels.${i}`);
+    const reply = await this.outbox.transaction(async (manager, enqueue) => {
+      const owners = await manager.find(PathologySpecimen, {
+        where: { label: In(labels) },
+        select: { label: true, orderId: true },
+      });
+      const orders = await this.lockCases(manager, owners);
+      // Read again under the locks: another command may have moved them meanwhile.
+      const specimens = await manager.findBy(PathologySpecimen, { label: In(labels) });
+      let org: string | undefined;
+      for (const [i, label] of labels.entries()) {
+        const field = `labels.${i}`;
+        const specimen = specimens.find((s) => s.label === label);
+        const order = specimen && orders.get(specimen.orderId);
+        if (!specimen || !order || (!by.centreStaff && order.requester_org_id !== by.org))
+          return refuse(
+            404,
+            `no specimen ${label} is known to the pathology centre (or it is not of your organisation's orders)`,
+            field,
+          );
+        const closed = closedOrder(order, 'ship');
+        if (closed) return refuse(closed.status, closed.diagnostics, field);
+        if (specimen.status !== 'collected') return alreadyDone(specimen, field);
+        if (org !== undefined && order.requester_org_id !== org)
+          return refuse(
+            422,
+            `a box carries one clinic's specimens: ${label} is of an order of ${order.requester_org_id}, the box's others of ${org}`,
+            field,
+          );
+        org = order.requester_org_id;
+      }
+      const now = new Date();
+      const [{ n }] = await manager.query<Array<{ n: string }>>(
+        `SELECT nextval('pathology.batch_seq')::text AS n`,
+      );
+      const batchId = batchIdOf(now, n);
+      await manager.insert(PathologyBatch, {
+        batchId,
+        org: org ?? by.org,
+        shippedBy: by.username,
+        shippedAt: now,
+        courier: courier ?? null,
+        receivedAt: null,
+        receivedBy: null,
+      });
+      await manager.update(
+        PathologySpecimen,
+        { label: In(labels) },
+        { status: 'in-transit', batchId, shippedAt: now },
+      );
+      const what = `运送 shipped in box ${batchId}${courier ? ` (courier ${courier})` : ''}`;
+      const shipped = [...specimens].sort((a, b) => byNumbering(a.label, b.label));
+      for (const specimen of shipped)
+        await this.event(manager, specimen.orderId, now, by, what, specimen.label);
+      // The hub re-reads the whole case: one update per case in the box.
+      for (const order of orders.values()) {
+        const first = shipped.find((s) => s.orderId === order.order_id);
+        if (first) await specimenMoved(enqueue, order, first.label, 'in-transit', now, traceId);
+      }
+      return this.boxReply(manager, batchId);
+    });
+    this.logBox(reply, 'box shipped', { count: labels.length, traceId });
+    return reply;
+  }
+
+  /**
+   * The centre receives a whole box in one scan: each specimen still in transit goes through the
+   * checks of a single receipt ({@link receiveLocked}); one that fails stays in transit and is
+   * listed with its reason, unless `acceptDespite` names it. The box is received with its first
+   * specimen taken; a scan that can take none is refused and changes nothing.
+   */
+  async receiveBox(request: unknown): Promise<PathologyBatchReply> {
+    const parsed = parseRequest(boxReceiveRequest, request);
+    if (!parsed.ok) return parsed.refusal;
+    const { batchId, acceptDespite = {}, by, traceId } = parsed.value;
+    if (!by.centreStaff) return staffOnly('receive boxes');
+    const reply = await this.outbox.transaction(async (manager, enqueue) => {
+      const batch = await manager.findOne(PathologyBatch, {
+        where: { batchId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!batch)
+        return refuse(
+          404,
+          `no transport box ${batchId} is known to the pathology centre`,
+          'batchId',
+        );
+      const owners = await manager.find(PathologySpecimen, {
+        where: { batchId },
+        select: { label: true, orderId: true },
+      });
+      for (const label of Object.keys(acceptDespite))
+        if (!owners.some((s) => s.label === label))
+          return refuse(
+            422,
+            `specimen ${label} is not in box ${batchId}`,
+            `acceptDespite.${label}`,
+          );
+      const orders = await this.lockCases(manager, owners);
+      const waiting = (
+        await manager.findBy(PathologySpecimen, { batchId, status: 'in-transit' })
+      ).sort((a, b) => byNumbering(a.label, b.label));
+      if (waiting.length === 0)
+        return refuse(
+          409,
+          batch.receivedAt
+            ? `box ${batchId} was received already, at ${batch.receivedAt.toISOString()} by ${batch.receivedBy}: nothing in it is in transit any more`
+            : `nothing in box ${batchId} is in transit any more: its specimens were received or rejected one by one`,
+          'batchId',
+        );
+      const at = new Date();
+      const refusals = new Map<string, CentreRefusal>();
+      for (const specimen of waiting) {
+        const order = orders.get(specimen.orderId);
+        // Every specimen's order was locked above: a missing one is a fault, not a refusal.
+        if (!order) throw new Error(`order ${specimen.orderId} of box ${batchId} vanished`);
+        const refused = await this.receiveLocked(manager, enqueue, order, specimen, {
+          acceptDespite: acceptDespite[specimen.label],
+          by,
+          traceId,
+          at,
+        });
+        if (refused) refusals.set(specimen.label, refused);
+      }
+      if (refusals.size === waiting.length) {
+        const statuses = new Set([...refusals.values()].map((r) => r.status));
+        return refuse(
+          statuses.size === 1 ? [...statuses][0] : 422,
+          `nothing in box ${batchId} was received: ${[...refusals].map(([label, r]) => `${label}: ${r.diagnostics}`).join('; ')}`,
+          'batchId',
+        );
+      }
+      if (!batch.receivedAt)
+        await manager.update(
+          PathologyBatch,
+          { batchId },
+          { receivedAt: at, receivedBy: by.username },
+        );
+      return this.boxReply(
+        manager,
+        batchId,
+        new Map([...refusals].map(([label, refused]) => [label, refused.diagnostics])),
+      );
+    });
+    this.logBox(reply, 'box received', {
+      batchId,
+      acceptedDespite: Object.keys(acceptDespite).length,
+      traceId,
+    });
+    return reply;
+  }
+
+  /**
+   * The centre rejects a specimen (collected, in transit or received, not yet grossed): the
+   * order's Task goes on hold with the reason, which the hub tells the clinic (Task.statusReason
+   * and an HL7 status message).
    */
   async reject(request: unknown): Promise<PathologyCaseReply> {
     const parsed = parseRequest(rejectRequest, request);
@@ -551,6 +705,103 @@ export class CaseService {
     return rows[0];
   }
 
+  /**
+   * Receives one specimen of a locked case, after the receipt checks: the order still open, the
+   * specimen collected or in transit, and fixed tissue fixing for at most 72 h (a pathologist may
+   * take a failing one all the same by saying why, `acceptDespite`). The first receipt of the case
+   * starts the order (`TaskUpdate in-progress`). Answers the refusal, having written nothing, or
+   * undefined once received.
+   */
+  private async receiveLocked(
+    manager: EntityManager,
+    enqueue: OutboxEnqueue,
+    order: LockedCase,
+    specimen: PathologySpecimen,
+    receipt: { acceptDespite?: string; by: Actor; traceId: string; at: Date },
+  ): Promise<CentreRefusal | undefined> {
+    const { acceptDespite, by, traceId, at } = receipt;
+    const label = specimen.label;
+    const closed = closedOrder(order, 'receive');
+    if (closed) return closed;
+    if (specimen.status !== 'collected' && specimen.status !== 'in-transit')
+      return alreadyDone(specimen);
+    const problems = receiptProblems(specimen, at);
+    if (problems.length > 0 && !acceptDespite)
+      return refuse(
+        422,
+        `specimen ${label} fails the receipt checks 接收检查未通过: ${problems.join('; ')}. ` +
+          'It was not received: a pathologist may receive it all the same by saying why (acceptDespite).',
+        'label',
+      );
+    await manager.update(
+      PathologySpecimen,
+      { label },
+      {
+        status: 'received',
+        receivedAt: at,
+        receivedBy: by.username,
+        acceptedDespite: problems.length > 0 ? (acceptDespite ?? null) : null,
+      },
+    );
+    const note = receiptNote(specimen, at);
+    const box = specimen.status === 'in-transit' ? `; 运输箱 box ${specimen.batchId}` : '';
+    await this.event(
+      manager,
+      order.order_id,
+      at,
+      by,
+      problems.length > 0
+        ? `让步接收 received despite: ${problems.join('; ')}; 理由 reason: ${acceptDespite} (${note})${box}`
+        : `接收 received: ${note}${box}`,
+      label,
+    );
+    await specimenMoved(enqueue, order, label, 'received', at, traceId);
+    if (order.status === 'accepted') {
+      await manager.update(
+        CentreOrder,
+        { orderId: order.order_id },
+        { status: 'in-progress', updatedAt: at },
+      );
+      await enqueueTaskUpdate(
+        enqueue,
+        { orderId: order.order_id, taskId: order.task_id },
+        'pathology',
+        'in-progress',
+        traceId,
+        { at },
+      );
+      // A box may hold more specimens of the case: they find it started.
+      order.status = 'in-progress';
+    }
+    return undefined;
+  }
+
+  /** The orders of these specimens, locked as {@link lockCase} does, in one order (no deadlock). */
+  private async lockCases(
+    manager: EntityManager,
+    specimens: Array<Pick<PathologySpecimen, 'orderId'>>,
+  ): Promise<Map<string, LockedCase>> {
+    const locked = new Map<string, LockedCase>();
+    for (const orderId of [...new Set(specimens.map((s) => s.orderId))].sort()) {
+      const order = await this.lockCase(manager, orderId);
+      if (order) locked.set(orderId, order);
+    }
+    return locked;
+  }
+
+  /** A box as it stands, with why this command left some of its specimens in transit. */
+  private async boxReply(
+    manager: EntityManager,
+    batchId: string,
+    refusals?: ReadonlyMap<string, string>,
+  ): Promise<PathologyBatchReply> {
+    const batch = await manager.findOneBy(PathologyBatch, { batchId });
+    // Written or locked by the same command: its absence now is a fault, not a refusal.
+    if (!batch) throw new Error(`transport box ${batchId} vanished within its command`);
+    const specimens = await manager.findBy(PathologySpecimen, { batchId });
+    return { ok: true, batch: batchView(batch, specimens, refusals) };
+  }
+
   /** A specimen by its label and its order, locked as {@link lockCase} does. */
   private async lockSpecimen(
     manager: EntityManager,
@@ -581,6 +832,19 @@ export class CaseService {
 
   private logOutcome(reply: PathologyCaseReply, done: string, context: Record<string, unknown>) {
     if (reply.ok) this.logger.log({ ...context, orderId: reply.case.orderId }, done);
+    else this.logger.warn({ ...context, status: reply.status, refused: reply.diagnostics }, done);
+  }
+
+  private logBox(reply: PathologyBatchReply, done: string, context: Record<string, unknown>) {
+    if (reply.ok)
+      this.logger.log(
+        {
+          ...context,
+          batchId: reply.batch.batchId,
+          leftInTransit: reply.batch.specimens.filter((s) => s.refusal).length,
+        },
+        done,
+      );
     else this.logger.warn({ ...context, status: reply.status, refused: reply.diagnostics }, done);
   }
 }
@@ -648,7 +912,7 @@ function collectionTimes(
   return { collectedAt, fixationStartedAt };
 }
 
-type Command = 'collect' | 'receive' | 'reject' | 'gross' | 'slides';
+type Command = 'collect' | 'ship' | 'receive' | 'reject' | 'gross' | 'slides';
 
 /** A command the order's state no longer allows, or undefined. */
 function closedOrder(order: LockedCase, command: Command): CentreRefusal | undefined {
@@ -661,7 +925,7 @@ function closedOrder(order: LockedCase, command: Command): CentreRefusal | undef
   // Once reported, blocks and slides may still be cut (for an amendment); the specimens are settled.
   if (
     order.status === 'completed' &&
-    (command === 'collect' || command === 'receive' || command === 'reject')
+    (command === 'collect' || command === 'ship' || command === 'receive' || command === 'reject')
   )
     return refuse(
       409,
@@ -671,19 +935,17 @@ function closedOrder(order: LockedCase, command: Command): CentreRefusal | undef
   return undefined;
 }
 
-/** A specimen already received or rejected: when and by whom. */
-function alreadyDone(specimen: PathologySpecimen): CentreRefusal {
-  return specimen.status === 'rejected'
-    ? refuse(
-        409,
-        `specimen ${specimen.label} was rejected at ${specimen.rejectedAt?.toISOString()} by ${specimen.rejectedBy}: ${specimen.rejectionReason}`,
-        'label',
-      )
-    : refuse(
-        409,
-        `specimen ${specimen.label} was received already, at ${specimen.receivedAt?.toISOString()} by ${specimen.receivedBy}`,
-        'label',
-      );
+/** A specimen already shipped, received or rejected: when and by whom. */
+function alreadyDone(specimen: PathologySpecimen, field = 'label'): CentreRefusal {
+  const done =
+    specimen.status === 'rejected'
+      ? `was rejected at ${specimen.rejectedAt?.toISOString()} by ${specimen.rejectedBy}: ${specimen.rejectionReason}`
+      : specimen.status === 'received'
+        ? `was received already, at ${specimen.receivedAt?.toISOString()} by ${specimen.receivedBy}`
+        : specimen.status === 'in-transit'
+          ? `was shipped already, in box ${specimen.batchId} at ${specimen.shippedAt?.toISOString()}`
+          : `is ${specimen.status}`;
+  return refuse(409, `specimen ${specimen.label} ${done}`, field);
 }
 
 function notKnown(orderId: string): CentreRefusal {
@@ -714,7 +976,7 @@ function specimenMoved(
   enqueue: OutboxEnqueue,
   order: LockedCase,
   label: string,
-  status: 'collected' | 'received' | 'rejected',
+  status: 'collected' | 'in-transit' | 'received' | 'rejected',
   at: Date,
   traceId: string,
 ): Promise<void> {

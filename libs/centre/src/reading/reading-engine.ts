@@ -791,10 +791,27 @@ export class ReadingEngine {
     });
     const latest = versions.at(-1);
     const claim = liveClaim(order, now);
+    // The turnaround of this order: from the first material to the first released result (a
+    // frozen section's call-back counts), against the target.
+    const reportedAt = versions.find((v) => RELEASED.includes(v.status))?.issuedAt ?? undefined;
+    const turnaround = order.materialAt
+      ? {
+          startedAt: order.materialAt.toISOString(),
+          ...(order.dueAt ? { dueAt: order.dueAt.toISOString() } : {}),
+          ...(reportedAt
+            ? {
+                reportedAt: reportedAt.toISOString(),
+                minutes: Math.round((reportedAt.getTime() - order.materialAt.getTime()) / 60_000),
+                ...(order.dueAt ? { met: reportedAt <= order.dueAt } : {}),
+              }
+            : {}),
+        }
+      : undefined;
     return {
       orderId,
       ...(order.material ? { [this.spec.materialKey]: order.material[0] } : {}),
       ...(order.flags.length ? { flags: order.flags } : {}),
+      ...(turnaround ? { turnaround } : {}),
       status: order.status,
       version: latest?.version ?? 1,
       ...(claim ? { claimedBy: claim.by, claimExpiresAt: claim.until.toISOString() } : {}),
