@@ -443,6 +443,14 @@ describe('imaging centre reading (real PostgreSQL and Redis)', () => {
         history: [
           { version: 1, status: 'final', signedBy: 'radiologist', signedAt: view.signedAt },
         ],
+        // Reported straight away: well inside the CT's target, measured from the images' arrival.
+        turnaround: {
+          startedAt: expect.any(String) as unknown,
+          dueAt: expect.any(String) as unknown,
+          reportedAt: view.signedAt,
+          minutes: 0,
+          met: true,
+        },
       });
       expect(await orderStatus(order.orderId)).toBe('completed');
 
