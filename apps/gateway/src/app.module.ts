@@ -20,6 +20,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ResultModule } from './result/result.module';
 import { SpecimenModule } from './specimen/specimen.module';
 import { EcgModule } from './ecg/ecg.module';
+import { RecognitionModule } from './recognition/recognition.module';
 import { PathologyModule } from './pathology/pathology.module';
 import { ImagingModule } from './imaging/imaging.module';
 
@@ -69,6 +70,7 @@ export class GatewayModule {
         SpecimenModule,
         ImagingModule,
         EcgModule,
+        RecognitionModule,
         PathologyModule,
         Hl7Module,
         DeliveryModule,

@@ -8,6 +8,7 @@ import { Hl7Peers1763880000700 } from './migrations/1763880000700-Hl7Peers';
 import { OutboxDelay1763880000800 } from './migrations/1763880000800-OutboxDelay';
 import { LabSpecimens1763880000810 } from './migrations/1763880000810-LabSpecimens';
 import { ImagingAccession1763880000910 } from './migrations/1763880000910-ImagingAccession';
+import { Recognition1763880000920 } from './migrations/1763880000920-Recognition';
 import { CriticalValues1763880000900 } from './migrations/1763880000900-CriticalValues';
 
 /** The gateway's own schema: the consortium record. */
@@ -23,6 +24,7 @@ export const migrations = [
   LabSpecimens1763880000810,
   CriticalValues1763880000900,
   ImagingAccession1763880000910,
+  Recognition1763880000920,
 ];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */

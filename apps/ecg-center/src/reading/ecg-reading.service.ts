@@ -223,6 +223,11 @@ export class EcgReadingService {
         }
       : { coding: [{ code: order.code }], text: order.code };
     const codes = statementCodes(version);
+    // When the ECG was recorded: the recognition window (结果互认) counts from it.
+    const recorded = await input.manager.query<Array<{ at: Date | null }>>(
+      `SELECT min(coalesce(acquired_at, received_at)) AS at FROM ecg.recording WHERE order_id = $1`,
+      [order.orderId],
+    );
     const diagnosticReport: DiagnosticReport = {
       resourceType: 'DiagnosticReport',
       status: input.status,
@@ -235,6 +240,7 @@ export class EcgReadingService {
       ],
       code,
       basedOn: [{ reference: `ServiceRequest/${order.orderId}` }],
+      ...(recorded[0]?.at ? { effectiveDateTime: recorded[0].at.toISOString() } : {}),
       issued: input.issued.toISOString(),
       performer: [this.performer],
       resultsInterpreter: [...new Set(input.interpreters)].map((display) => ({ display })),
@@ -273,7 +279,7 @@ export class EcgReadingService {
           reportedAt: input.issued.toISOString(),
         }
       : null;
-    return Promise.resolve({ diagnosticReport, critical });
+    return { diagnosticReport, critical };
   }
 }
 

@@ -53,6 +53,35 @@ describe('messages to a member system', () => {
     expect(message.segment('NTE')?.get(3)).toBe('急性硬膜下血肿');
   });
 
+  it('carries the HR recognition mark of a recognized report, and no mark otherwise', () => {
+    const report: DiagnosticReport = {
+      resourceType: 'DiagnosticReport',
+      status: 'final',
+      code: order.code!,
+      conclusion: '窦性心律',
+      meta: { tag: [{ system: 'urn:hub:recognition', code: 'HR' }] },
+    };
+    const oru = (r: DiagnosticReport) =>
+      Hl7v2Message.parse(
+        buildOru({
+          controlId: 'C2',
+          receiver,
+          patient,
+          order,
+          report: r,
+          observations: [],
+          correction: false,
+        }),
+      ).segments('NTE');
+    const marked = oru(report);
+    expect(marked.map((nte) => [nte.get(1), nte.get(2)])).toEqual([
+      ['1', 'L'],
+      ['2', 'RE'],
+    ]);
+    expect(marked[1].get(3)).toMatch(/^HR 检查检验结果互认/);
+    expect(oru({ ...report, meta: {} })).toHaveLength(1);
+  });
+
   it('tells the clinic an order is on hold with the reason and the accession number', () => {
     const message = Hl7v2Message.parse(
       buildOrderStatus({

@@ -124,7 +124,8 @@ export function buildOrderStatus(options: {
 /**
  * ORU^R01 for a report going back to the ordering clinic: PID (居民身份证号 and the clinic's MRN),
  * ORC/OBR with the clinic's placer number and the hub's order number, one OBX per observation
- * with value, unit, range, flag and status, NTE with the conclusion. A corrected report (version
+ * with value, unit, range, flag and status, NTE with the conclusion (and the HR recognition mark,
+ * NTE-2 source `RE`, when the report carries it). A corrected report (version
  * after an amendment) carries status C.
  */
 export function buildOru(options: {
@@ -159,7 +160,14 @@ export function buildOru(options: {
       status,
     ].join('|'),
   ];
-  if (report.conclusion) segments.push(['NTE', '1', 'L', e(report.conclusion)].join('|'));
+  let notes = 0;
+  if (report.conclusion)
+    segments.push(['NTE', String(++notes), 'L', e(report.conclusion)].join('|'));
+  // 检查检验结果互认: the recognition mark travels with the report to the clinic's own system.
+  if (report.meta?.tag?.some((tag) => tag.system === 'urn:hub:recognition' && tag.code === 'HR'))
+    segments.push(
+      ['NTE', String(++notes), 'RE', e('HR 检查检验结果互认 mutually recognized')].join('|'),
+    );
   // A narrative report (imaging): its text as a formatted-text OBX (line breaks escaped as \.br\).
   const narrative = (report.presentedForm ?? []).filter(
     (form) => form.data && (form.contentType ?? '').startsWith('text/plain'),

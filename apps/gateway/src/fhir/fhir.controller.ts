@@ -4,6 +4,7 @@ import { FhirError, type StoredResource } from '@hub/fhir';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { type Principal } from '../auth/principal';
 import { OutboxRelayService } from '../order/outbox-relay.service';
+import { RecognitionService } from '../recognition/recognition.service';
 import { capabilityStatement } from './capability-statement';
 import { type Accessor } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
@@ -31,6 +32,7 @@ export class FhirController {
     private readonly bundles: FhirBundleService,
     private readonly relay: OutboxRelayService,
     private readonly audit: AuditService,
+    private readonly recognition: RecognitionService,
   ) {}
 
   @Get('metadata')
@@ -100,6 +102,24 @@ export class FhirController {
     requireJson(request);
     response.type(FHIR_JSON);
     return this.bundles.process(body, principal, accessorFor(principal, request), baseUrl(request));
+  }
+
+  /**
+   * 检查检验结果互认: the patient's prior results the clinic may reuse instead of repeating the test
+   * (Parameters in and out; see RecognitionService). Member clinics and administrators.
+   */
+  @Post('ServiceRequest/$recognition-check')
+  @HttpCode(200)
+  @RequireRoles('clinic-system', 'clinic-doctor', 'admin')
+  async recognitionCheck(
+    @Body() body: unknown,
+    @Req() request: Request,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    requireJson(request);
+    response.type(FHIR_JSON);
+    return this.recognition.check(body, accessorFor(principal, request).agent);
   }
 
   @Post(':type')

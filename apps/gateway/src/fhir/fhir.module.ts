@@ -3,6 +3,7 @@ import { OrderCancelService } from '../order/order-cancel.service';
 import { OrderIntakeService } from '../order/order-intake.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
 import { PatientService } from '../patient/patient.service';
+import { RecognitionService } from '../recognition/recognition.service';
 import { FhirBundleService } from './fhir-bundle.service';
 import { FhirController } from './fhir.controller';
 import { FhirSearchService } from './fhir-search.service';
@@ -23,6 +24,7 @@ import { FhirWriteService } from './fhir-write.service';
     OrderIntakeService,
     OrderCancelService,
     OutboxRelayService,
+    RecognitionService,
   ],
   exports: [
     FhirStore,
@@ -31,6 +33,7 @@ import { FhirWriteService } from './fhir-write.service';
     OrderCancelService,
     PatientService,
     OutboxRelayService,
+    RecognitionService,
   ],
 })
 export class FhirModule {}

@@ -16,6 +16,12 @@ import { systemAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
 import { CriticalValueService } from '../critical-value/critical-value.service';
+import {
+  RECOGNITION_MARK,
+  RecognitionService,
+  observedAtOf,
+  performerOrg,
+} from '../recognition/recognition.service';
 
 /** Extension on a stored DiagnosticReport: the centre's report version it holds. */
 export const REPORT_VERSION_URL = 'urn:hub:extension:report-version';
@@ -55,6 +61,7 @@ export class ResultIntakeService {
     private readonly centres: CentreClient,
     private readonly relay: OutboxRelayService,
     private readonly criticalValues: CriticalValueService,
+    private readonly recognition: RecognitionService,
   ) {}
 
   /** Applies a centre's Task status change unless the Task is already there or further on. */
@@ -188,14 +195,23 @@ export class ResultIntakeService {
           { url: REPORT_VERSION_URL, valueInteger: version },
         ],
       };
+      // The HR mark (检查检验结果互认): the item is recognized and the performing centre's EQA for it
+      // was in force and passed on the day the result was observed.
+      const item = content.code?.coding?.[0] ?? {};
+      const observedAt = observedAtOf(content);
+      const verdict = await this.recognition.eligibility(
+        manager,
+        item,
+        performerOrg(content),
+        observedAt,
+        observedAt,
+      );
+      const tags = (existing?.meta?.tag ?? []).filter((t) => t.system !== RECOGNITION_MARK.system);
+      if (verdict.eligible) tags.push(RECOGNITION_MARK);
+      const meta = { ...(existing?.meta ?? {}), ...(tags.length ? { tag: tags } : {}) };
       const stored = existing
-        ? await this.store.update(
-            manager,
-            { ...content, meta: existing.meta, id: existing.id },
-            [],
-            agent,
-          )
-        : await this.store.create(manager, content, owners, agent);
+        ? await this.store.update(manager, { ...content, meta, id: existing.id }, [], agent)
+        : await this.store.create(manager, { ...content, meta }, owners, agent);
       // The first report that is not a preliminary result (a frozen section's call-back) completes
       // the order; amendments find it completed.
       if (content.status !== 'preliminary' && task.status !== 'completed') {

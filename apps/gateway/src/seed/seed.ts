@@ -1,6 +1,12 @@
 import type { Organization } from 'fhir/r4';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { type DemoOrganization, demoCatalogue, demoOrganizations } from '@hub/consortium';
+import {
+  type DemoOrganization,
+  demoCatalogue,
+  demoEqaRecords,
+  demoOrganizations,
+  demoRecognitionRules,
+} from '@hub/consortium';
 import { Systems } from '@hub/fhir';
 import { criticalContactsOf, criticalContactsToFhir } from '@hub/critical-value';
 import { hashSecret } from '../auth/password';
@@ -100,6 +106,24 @@ export async function seedDemo(
         ],
       );
     }
+    // Recognition rules and the centres' EQA results: defaults, never overwriting an edit.
+    for (const rule of demoRecognitionRules)
+      await manager.query(
+        `INSERT INTO gateway.recognition_rule (system, code, recognized, validity_days)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [rule.system, rule.code, rule.recognized, rule.validityDays],
+      );
+    const eqa = await manager.query<unknown[]>(`SELECT 1 FROM gateway.eqa_record LIMIT 1`);
+    if (eqa.length === 0)
+      for (const record of demoEqaRecords) {
+        const centre = demoOrganizations.find((o) => o.centre === record.centre)?.code;
+        if (!centre) continue;
+        await manager.query(
+          `INSERT INTO gateway.eqa_record (centre_org, system, code, passed, effective_from, scheme, recorded_by)
+           VALUES ($1, $2, $3, $4, $5, $6, 'seed')`,
+          [centre, record.system, record.code, record.passed, record.effectiveFrom, record.scheme],
+        );
+      }
     if (options.demo) {
       // Demo senders connect from this machine; a real consortium lists each member's networks.
       for (const org of ['CLINIC-A', 'CLINIC-B', 'LAB']) {

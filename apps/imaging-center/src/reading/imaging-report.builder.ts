@@ -11,6 +11,8 @@ export interface ImagingReportRelease {
   /** The order's studies, first linked first. */
   studyInstanceUids: string[];
   status: 'final' | 'amended' | 'preliminary';
+  /** When the images arrived (the study was made): the recognition window counts from it. */
+  observed?: Date | null;
   issued: Date;
   findings: string;
   impression: string;
@@ -50,6 +52,7 @@ export function buildImagingReport(release: ImagingReportRelease): DiagnosticRep
     code,
     basedOn: [{ reference: `ServiceRequest/${release.orderId}` }],
     imagingStudy: release.studyInstanceUids.map((uid) => ({ reference: `ImagingStudy/${uid}` })),
+    ...(release.observed ? { effectiveDateTime: release.observed.toISOString() } : {}),
     issued: release.issued.toISOString(),
     performer: [release.performer],
     resultsInterpreter: [...new Set(release.interpreters)].map((display) => ({ display })),

@@ -68,6 +68,7 @@ export class ReadingService {
             item: this.engine.item(order.code) ?? { code: order.code },
             studyInstanceUids: order.material ?? [],
             status: input.status,
+            observed: order.materialAt,
             issued: input.issued,
             findings: version.findings,
             impression: version.impression,
