@@ -508,6 +508,8 @@ describe('imaging centre reading (real PostgreSQL and Redis)', () => {
           text: '胸部CT平扫',
         },
         basedOn: [{ reference: `ServiceRequest/${order.orderId}` }],
+        // Observed when the images arrived: the recognition window counts from then.
+        effectiveDateTime: view.turnaround?.startedAt,
         imagingStudy: [{ reference: `ImagingStudy/${study}` }],
         issued: view.signedAt,
         performer: [
