@@ -1,6 +1,7 @@
 import type {
   Bundle,
   DiagnosticReport,
+  Extension,
   OperationOutcome,
   Parameters,
   ParametersParameter,
@@ -197,6 +198,117 @@ describe('mutual recognition (e2e)', () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.body.issue[0].diagnostics).toMatch(/patient/);
+  });
+
+  it('reuses a recognized prior instead of routing, routes an override with its reason, and counts both', async () => {
+    const patient = makePatient();
+    const prior = await reportedEcg(patient, 3);
+    /** Clinic B's order for the same patient and item, with what it decided. */
+    const orderB = async (extension?: Extension[]) => {
+      const bundle = makeOrderBundle({ org: 'CLINIC-B', code: ECG, patient });
+      const request = bundle.entry?.[1]?.resource as ServiceRequest;
+      if (extension) request.extension = extension;
+      const answer = await call<Bundle>(
+        'clinic-b',
+        'POST',
+        '/fhir',
+        bundle,
+        'application/fhir+json',
+      );
+      return {
+        status: answer.status,
+        body: answer.body,
+        order: answer.body.entry?.[1]?.resource as ServiceRequest,
+      };
+    };
+    const taskOf = async (orderId: string) =>
+      (await call<Bundle>('clinic-b', 'GET', `/fhir/Task?based-on=ServiceRequest/${orderId}`)).body
+        .entry?.[0]?.resource as Task | undefined;
+
+    // Reuse: the order is completed at once with the prior report, nothing goes to the centre.
+    const reused = await orderB([
+      {
+        url: 'urn:hub:recognition-reuse',
+        valueReference: { reference: `DiagnosticReport/${prior?.id}` },
+      },
+    ]);
+    expect(reused.order.status).toBe('completed');
+    expect(reused.order.supportingInfo?.[0]?.reference).toBe(`DiagnosticReport/${prior?.id}`);
+    const task = await taskOf(reused.order.id ?? '');
+    expect(task?.status).toBe('completed');
+    expect(task?.output?.[0]?.valueReference?.reference).toBe(`DiagnosticReport/${prior?.id}`);
+    // Clinic B may now read the report it reused.
+    expect((await call('clinic-b', 'GET', `/fhir/DiagnosticReport/${prior?.id}`)).status).toBe(200);
+    // Nothing was routed: the ECG centre never hears of the order.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await taskOf(reused.order.id ?? ''))?.status).toBe('completed');
+    const worklist = await call<Array<{ orderId: string }>>(
+      'cardiologist',
+      'GET',
+      '/api/ecg/worklist?status=awaiting-images',
+    );
+    expect(worklist.body.map((i) => i.orderId)).not.toContain(reused.order.id);
+
+    // Reusing something that is not a recognized prior is refused and changes nothing.
+    const wrong = await orderB([
+      {
+        url: 'urn:hub:recognition-reuse',
+        valueReference: { reference: 'DiagnosticReport/not-a-prior' },
+      },
+    ]);
+    expect(wrong.status).toBe(422);
+    // An override with a reason is routed as usual, and so is an order that says nothing.
+    const override = await orderB([
+      {
+        url: 'urn:hub:recognition-override',
+        valueCodeableConcept: {
+          coding: [{ system: 'urn:hub:recognition-override-reason', code: 'condition-changed' }],
+          text: '胸痛加重 chest pain worse',
+        },
+      },
+    ]);
+    expect(override.status).toBe(200);
+    await eventually(
+      () => taskOf(override.order.id ?? ''),
+      (t) => t?.status === 'accepted',
+      'the override to be routed',
+    );
+    const silent = await orderB();
+    await eventually(
+      () => taskOf(silent.order.id ?? ''),
+      (t) => t?.status === 'accepted',
+      'the undecided order to be routed',
+    );
+    const badReason = await orderB([
+      {
+        url: 'urn:hub:recognition-override',
+        valueCodeableConcept: {
+          coding: [{ system: 'urn:hub:recognition-override-reason', code: 'bored' }],
+        },
+      },
+    ]);
+    expect(badReason.status).toBe(422);
+
+    // The figures count the duplicate avoided (at the ECG's price), the override and the silence.
+    type Row = {
+      member: string;
+      code: string;
+      duplicatesAvoided: number;
+      moneySaved: string;
+      overrides: number;
+      overridesByReason: Record<string, number>;
+      undecided: number;
+    };
+    const figures = await call<Row[]>('admin', 'GET', '/api/recognition/figures');
+    const row = figures.body.find((r) => r.member === 'CLINIC-B' && r.code === ECG.code);
+    expect(row).toMatchObject({
+      duplicatesAvoided: 1,
+      moneySaved: '25.00',
+      overrides: 1,
+      undecided: 1,
+    });
+    expect(row?.overridesByReason).toEqual({ 'condition-changed': 1 });
+    expect((await call('clinic-b', 'GET', '/api/recognition/figures')).status).toBe(403);
   });
 
   it('stops recognizing a centre’s results from the day its EQA for the item lapsed', async () => {

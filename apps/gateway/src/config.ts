@@ -49,6 +49,12 @@ export const gatewayConfigSchema = commonConfigSchema
       .string()
       .regex(/^\d+(kb|mb)$/, 'must look like 512kb or 5mb')
       .default('5mb'),
+    /**
+     * 结果互认: what an order that meets a recognized prior result does when the clinic said
+     * neither reuse nor override: `route` it (recorded as undecided; care is never held up) or
+     * `refuse` it with the priors listed, so the clinic decides.
+     */
+    RECOGNITION_DEFAULT: z.enum(['route', 'refuse']).default('route'),
     /** The imaging centre's HTTP port on this host (its DICOMweb archive, proxied at /dicomweb). */
     IMAGING_PORT: configSchemas.port.default(3002),
     /** Where the imaging centre's HTTP server is, when not on this host (e.g. http://imaging:3002). */

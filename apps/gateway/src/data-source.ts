@@ -9,6 +9,7 @@ import { OutboxDelay1763880000800 } from './migrations/1763880000800-OutboxDelay
 import { LabSpecimens1763880000810 } from './migrations/1763880000810-LabSpecimens';
 import { ImagingAccession1763880000910 } from './migrations/1763880000910-ImagingAccession';
 import { Recognition1763880000920 } from './migrations/1763880000920-Recognition';
+import { RecognitionDecisions1763880000930 } from './migrations/1763880000930-RecognitionDecisions';
 import { CriticalValues1763880000900 } from './migrations/1763880000900-CriticalValues';
 
 /** The gateway's own schema: the consortium record. */
@@ -25,6 +26,7 @@ export const migrations = [
   CriticalValues1763880000900,
   ImagingAccession1763880000910,
   Recognition1763880000920,
+  RecognitionDecisions1763880000930,
 ];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */

@@ -6,6 +6,7 @@ import { ConsortiumService } from '../../../apps/gateway/src/consortium/consorti
 import { FhirSearchService } from '../../../apps/gateway/src/fhir/fhir-search.service';
 import { FhirStore } from '../../../apps/gateway/src/fhir/fhir-store.service';
 import { OrderIntakeService } from '../../../apps/gateway/src/order/order-intake.service';
+import { RecognitionService } from '../../../apps/gateway/src/recognition/recognition.service';
 import { OutboxRelayService } from '../../../apps/gateway/src/order/outbox-relay.service';
 import { PatientService } from '../../../apps/gateway/src/patient/patient.service';
 import { TEST_DATABASE_URL } from '../../support/hub-harness';
@@ -38,6 +39,8 @@ export async function gatewayFixture(): Promise<GatewayFixture> {
     new ConsortiumService(dataSource),
     new PatientService(store),
     relay,
+    new RecognitionService(store, audit),
+    config,
   );
   return {
     dataSource,

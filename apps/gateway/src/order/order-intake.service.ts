@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Identifier, Reference, ServiceRequest, Specimen, Task } from 'fhir/r4';
 import { demoSpecimenTypes } from '@hub/consortium';
 import { type EntityManager } from 'typeorm';
@@ -21,6 +21,13 @@ import {
 import { type AuditAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
 import { PatientService } from '../patient/patient.service';
+import {
+  OVERRIDE_EXTENSION,
+  REUSE_EXTENSION,
+  decisionOf,
+} from '../recognition/recognition-decision';
+import { RecognitionService } from '../recognition/recognition.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { OutboxRelayService } from './outbox-relay.service';
 
 export interface IntakeResult {
@@ -45,6 +52,8 @@ export class OrderIntakeService {
     private readonly consortium: ConsortiumService,
     private readonly patients: PatientService,
     private readonly relay: OutboxRelayService,
+    private readonly recognition: RecognitionService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /** Accepts an order in its own transaction and kicks the relay after commit. */
@@ -104,6 +113,32 @@ export class OrderIntakeService {
 
     const priority = request.priority ?? 'routine';
     const patientId = await this.resolveSubject(manager, request.subject, org, path, agent);
+    // 检查检验结果互认: the patient's recognized priors of the item, and what the clinic decided.
+    const decision = decisionOf(request, path);
+    const { priors, refused } = await this.recognition.priorsFor(manager, patientId, item);
+    const reused =
+      decision?.kind === 'reuse'
+        ? priors.find((prior) => prior.report.id === decision.reportId)
+        : undefined;
+    if (decision?.kind === 'reuse' && !reused)
+      throw FhirError.unprocessable(
+        `${path}: DiagnosticReport/${decision.reportId} is not a recognized prior result of this patient for ${item.code} (${
+          refused
+            .map((r) => r.reason + (r.reportId ? ` DiagnosticReport/${r.reportId}` : ''))
+            .join('; ') || 'none'
+        }): order the test, or reuse one that $recognition-check offers`,
+        [`${path}.extension`],
+      );
+    if (!decision && priors.length && this.config.RECOGNITION_DEFAULT === 'refuse')
+      throw FhirError.conflict(
+        `${path}: the patient has a recognized result of ${item.code} (${priors
+          .map(
+            (p) => `DiagnosticReport/${p.report.id} of ${p.observedAt.toISOString().slice(0, 10)}`,
+          )
+          .join(
+            ', ',
+          )}): reuse it (extension ${REUSE_EXTENSION}) or order anyway with a reason (extension ${OVERRIDE_EXTENSION})`,
+      );
     // The centre sees the patient of the work routed to it.
     await this.patients.addOwner(manager, patientId, centre.code);
 
@@ -117,7 +152,7 @@ export class OrderIntakeService {
     const inserted = await manager.query<Array<{ order_id: string }>>(
       `INSERT INTO gateway.service_order
          (order_id, order_number, task_id, requester_org, placer_system, placer_value, patient_id, centre, code_system, code, priority, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'requested')
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT ON CONSTRAINT service_order_placer_unique DO NOTHING RETURNING order_id`,
       [
         orderId,
@@ -131,6 +166,7 @@ export class OrderIntakeService {
         item.system,
         item.code,
         priority,
+        reused ? 'completed' : 'requested',
       ],
     );
     if (inserted.length === 0) {
@@ -158,7 +194,7 @@ export class OrderIntakeService {
     // ECG cart), by which the study or recording finds its order.
     // Pathology orders: the case number (病理号), also the accession number of the case's specimens.
     const accessionNumber =
-      item.centre === 'imaging' || item.centre === 'ecg' || item.centre === 'pathology'
+      !reused && (item.centre === 'imaging' || item.centre === 'ecg' || item.centre === 'pathology')
         ? await this.accessionNumber(manager, ACCESSION_PREFIX[item.centre])
         : undefined;
     const serviceRequestContent: ServiceRequest = {
@@ -174,7 +210,11 @@ export class OrderIntakeService {
           ? [typedIdentifier('ACSN', Systems.HubAccession, accessionNumber)]
           : []),
       ],
-      status: 'active',
+      // A reused prior result completes the order at once: nothing is routed.
+      status: reused ? 'completed' : 'active',
+      ...(reused
+        ? { supportingInfo: [{ reference: `DiagnosticReport/${reused.report.id}` }] }
+        : {}),
       intent: request.intent ?? 'order',
       priority,
       code: {
@@ -190,21 +230,23 @@ export class OrderIntakeService {
     // Owners: the ordering member and the performing centre (each sees it, nobody else).
     const owners = [org, centre.code];
     // A lab order's specimen gets its accession number now, so the clinic can print the label.
-    const specimen = item.specimenType
-      ? await this.store.create(
-          manager,
-          await this.specimenFor(manager, item.specimenType, orderId, patientId, requesterRef),
-          owners,
-          agent,
-        )
-      : item.centre === 'pathology' && accessionNumber
+    const specimen = reused
+      ? undefined
+      : item.specimenType
         ? await this.store.create(
             manager,
-            caseSpecimen(accessionNumber, item, orderId, patientId),
+            await this.specimenFor(manager, item.specimenType, orderId, patientId, requesterRef),
             owners,
             agent,
           )
-        : undefined;
+        : item.centre === 'pathology' && accessionNumber
+          ? await this.store.create(
+              manager,
+              caseSpecimen(accessionNumber, item, orderId, patientId),
+              owners,
+              agent,
+            )
+          : undefined;
     if (specimen) serviceRequestContent.specimen = [{ reference: `Specimen/${specimen.id}` }];
     const serviceRequest = await this.store.create(manager, serviceRequestContent, owners, agent);
     const taskContent: Task = {
@@ -214,7 +256,18 @@ export class OrderIntakeService {
       basedOn: [{ reference: `ServiceRequest/${orderId}` }],
       focus: { reference: `ServiceRequest/${orderId}` },
       for: { reference: `Patient/${patientId}` },
-      status: 'requested',
+      status: reused ? 'completed' : 'requested',
+      ...(reused
+        ? {
+            businessStatus: { text: '结果互认，沿用既往结果 Recognized prior result reused' },
+            output: [
+              {
+                type: { text: 'DiagnosticReport' },
+                valueReference: { reference: `DiagnosticReport/${reused.report.id}` },
+              },
+            ],
+          }
+        : {}),
       intent: 'order',
       priority,
       code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill' }] },
@@ -224,6 +277,16 @@ export class OrderIntakeService {
       owner: centreRef,
     };
     const task = await this.store.create(manager, taskContent, owners, agent);
+    if (decision || priors.length)
+      await this.recognition.recordDecision(manager, {
+        orderId,
+        org,
+        item,
+        decision,
+        reused: reused?.report,
+        agent,
+      });
+    if (reused) return { serviceRequest, task, specimen, created: true };
     await enqueueInOutbox(
       manager,
       CentreOrderQueue[item.centre],

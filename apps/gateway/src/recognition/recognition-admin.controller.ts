@@ -23,6 +23,10 @@ const eqaBody = z.object({
   effectiveFrom: z.iso.date(),
   scheme: z.string().trim().max(200).optional(),
 });
+const figuresQuery = z.object({
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+});
 const eqaQuery = z.object({
   centre: z.string().max(32).optional(),
   code: z.string().max(64).optional(),
@@ -34,7 +38,8 @@ const eqaQuery = z.object({
  * `PUT /api/recognition/rules/{system}|{code}` `{ recognized, validityDays }`), and each centre's
  * EQA results (`GET /api/recognition/eqa?centre=&code=`, `POST /api/recognition/eqa`
  * `{ centre, system, code, passed, effectiveFrom, scheme? }`: append-only, a failure is a new entry
- * from its date). Every change is audited.
+ * from its date), and the figures (`GET /api/recognition/figures?from=&to=`). Every change is
+ * audited.
  */
 @Controller('api/recognition')
 @RequireRoles('admin')
@@ -82,6 +87,34 @@ export class RecognitionAdminController {
     if (!rows.length)
       throw FhirError.notFound(`no catalogue item ${item} (write it as {system}|{code})`);
     return rows[0];
+  }
+
+  /**
+   * The figures (管理指标): per month, member, centre and item, the orders that met a recognized
+   * prior: duplicates avoided (reused) and the money saved at catalogue prices, overrides by reason,
+   * and orders where the clinic said nothing.
+   */
+  @Get('figures')
+  figures(@Query() query: Record<string, unknown>) {
+    const { from, to } = parseBody(figuresQuery, query);
+    return this.store.manager.query(
+      `SELECT to_char(date_trunc('month', decided_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM') AS month,
+              requester_org AS member, centre, system, code,
+              count(*) FILTER (WHERE decision = 'reuse')::int AS "duplicatesAvoided",
+              coalesce(sum(price) FILTER (WHERE decision = 'reuse'), 0)::text AS "moneySaved",
+              count(*) FILTER (WHERE decision = 'override')::int AS overrides,
+              coalesce(jsonb_object_agg(reason_code, n) FILTER (WHERE reason_code IS NOT NULL), '{}')
+                AS "overridesByReason",
+              count(*) FILTER (WHERE decision = 'none')::int AS undecided
+         FROM (SELECT d.*, count(*) OVER (PARTITION BY date_trunc('month', decided_at), requester_org,
+                      centre, system, code, reason_code) AS n
+                 FROM gateway.recognition_decision d
+                WHERE ($1::date IS NULL OR decided_at >= $1::date)
+                  AND ($2::date IS NULL OR decided_at < $2::date + 1)) d
+        GROUP BY 1, 2, 3, 4, 5
+        ORDER BY 1, 2, 3, 5`,
+      [from ?? null, to ?? null],
+    );
   }
 
   @Get('eqa')

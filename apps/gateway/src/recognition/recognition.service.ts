@@ -6,6 +6,7 @@ import { FhirError, type StoredResource, Systems } from '@hub/fhir';
 import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { FhirStore } from '../fhir/fhir-store.service';
+import { type RecognitionDecision } from './recognition-decision';
 
 /** The mark a recognized result carries (检查检验结果互认), as a meta tag. */
 export const RECOGNITION_MARK: Coding = {
@@ -138,29 +139,19 @@ export class RecognitionService {
       const priors: ParametersParameter[] = [];
       if (!patientId) reasons.push(reasonPart('unknown-patient'));
       else {
-        const rule = await this.rule(manager, coding);
-        if (!rule?.recognized) reasons.push(reasonPart('not-recognized'));
-        else {
-          const reports = await this.priorReports(manager, patientId, coding);
-          if (reports.length === 0) reasons.push(reasonPart('no-prior'));
-          for (const report of reports) {
-            const observedAt = observedAtOf(report);
-            const verdict = await this.eligibility(
-              manager,
-              coding,
-              performerOrg(report),
-              observedAt,
-              now,
-            );
-            if (verdict.eligible) {
-              priors.push(priorPart(report, observedAt, verdict.validUntil));
-              shown.push(report);
-            } else
-              reasons.push(
-                reasonPart(verdict.reason, `DiagnosticReport/${report.id}`, verdict.detail),
-              );
-          }
+        const found = await this.priorsFor(manager, patientId, coding, now);
+        for (const prior of found.priors) {
+          priors.push(priorPart(prior.report, prior.observedAt, prior.validUntil));
+          shown.push(prior.report);
         }
+        for (const refused of found.refused)
+          reasons.push(
+            reasonPart(
+              refused.reason,
+              refused.reportId ? `DiagnosticReport/${refused.reportId}` : undefined,
+              refused.detail,
+            ),
+          );
       }
       part.push({ name: 'recognized', valueBoolean: priors.length > 0 }, ...priors);
       if (priors.length === 0) part.push(...reasons);
@@ -176,6 +167,95 @@ export class RecognitionService {
       patientIds: patientId ? [patientId] : [],
     });
     return { resourceType: 'Parameters', parameter: results };
+  }
+
+  /**
+   * The patient's recognized prior results of the item (newest observed first) and, for the rest,
+   * why not; `not-recognized` or `no-prior` alone when there is nothing to weigh.
+   */
+  async priorsFor(
+    manager: EntityManager,
+    patientId: string,
+    coding: { system: string; code: string },
+    now = new Date(),
+  ): Promise<{
+    priors: Array<{
+      report: StoredResource & DiagnosticReport;
+      observedAt: Date;
+      validUntil: Date;
+    }>;
+    refused: Array<{ reason: RecognitionReason; reportId?: string; detail?: string }>;
+  }> {
+    const rule = await this.rule(manager, coding);
+    if (!rule?.recognized) return { priors: [], refused: [{ reason: 'not-recognized' }] };
+    const reports = await this.priorReports(manager, patientId, coding);
+    if (reports.length === 0) return { priors: [], refused: [{ reason: 'no-prior' }] };
+    const priors = [];
+    const refused = [];
+    for (const report of reports) {
+      const observedAt = observedAtOf(report);
+      const verdict = await this.eligibility(
+        manager,
+        coding,
+        performerOrg(report),
+        observedAt,
+        now,
+      );
+      if (verdict.eligible) priors.push({ report, observedAt, validUntil: verdict.validUntil });
+      else refused.push({ reason: verdict.reason, reportId: report.id, detail: verdict.detail });
+    }
+    return { priors, refused };
+  }
+
+  /**
+   * Records what the clinic decided for an order that met a recognized prior (or could have said):
+   * reuse (a duplicate avoided, saved at the item's price; the clinic may now read the reused report
+   * and its observations, audited), override with its reason, or nothing said.
+   */
+  async recordDecision(
+    manager: EntityManager,
+    input: {
+      orderId: string;
+      org: string;
+      item: { system: string; code: string; centre: string; price: string };
+      decision: RecognitionDecision;
+      reused?: StoredResource & DiagnosticReport;
+      agent?: AuditAgent;
+    },
+  ): Promise<void> {
+    const { orderId, org, item, decision, reused } = input;
+    await manager.query(
+      `INSERT INTO gateway.recognition_decision
+         (order_id, requester_org, centre, system, code, decision, prior_report_id, reason_code, reason_text, price)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        orderId,
+        org,
+        item.centre,
+        item.system,
+        item.code,
+        decision?.kind ?? 'none',
+        decision?.kind === 'reuse' ? decision.reportId : null,
+        decision?.kind === 'override' ? decision.reason : null,
+        decision?.kind === 'override' ? (decision.text ?? null) : null,
+        item.price,
+      ],
+    );
+    if (!reused) return;
+    const ids = [
+      reused.id,
+      ...(reused.result ?? []).flatMap(
+        (r) => /^Observation\/(.+)$/.exec(r.reference ?? '')?.[1] ?? [],
+      ),
+    ];
+    await manager.query(
+      `UPDATE gateway.fhir_resource
+          SET owner_orgs = ARRAY(SELECT DISTINCT o FROM unnest(owner_orgs || $2::text) o)
+        WHERE id = ANY ($1::text[]) AND resource_type IN ('DiagnosticReport', 'Observation')`,
+      [ids, org],
+    );
+    if (input.agent)
+      await this.store.auditAccess(manager, 'R', 'recognition-reuse', reused, input.agent);
   }
 
   private async rule(
