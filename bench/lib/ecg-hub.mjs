@@ -72,7 +72,7 @@ function orderBundle(seq, placer) {
           identifier: [{ system: RESIDENT_ID_SYSTEM, value: residentId(seq) }],
           name: [{ family: '王', given: ['小明'], text: '王小明' }],
           gender: 'female', // residentId(): even sequence digits
-          birthDate: '1960-05-01',
+          birthDate: `${residentId(seq).slice(6, 10)}-${residentId(seq).slice(10, 12)}-${residentId(seq).slice(12, 14)}`,
         },
         request: { method: 'POST', url: 'Patient' },
       },

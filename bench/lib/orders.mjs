@@ -29,7 +29,7 @@ export function orderMessage({ controlId, placer, residentId: id }) {
   return Buffer.from(
     [
       `MSH|^~\\&|HIS|CLINIC-A|HUB|HUB|20261123083000+0800||ORM^O01^ORM_O01|${controlId}|P|2.5.1|||||CHN|UNICODE UTF-8`,
-      `PID|1||${id}^^^&2.16.156.10011.1.3&ISO^NNCHN||王^小明||19620315|F`,
+      `PID|1||${id}^^^&2.16.156.10011.1.3&ISO^NNCHN||王^小明||${id.slice(6, 14)}|${Number(id[16]) % 2 ? 'M' : 'F'}`,
       `ORC|NW|${placer}^HIS|||||^^^^^R`,
       `OBR|1|||2823-3^Potassium^LN|||20261123082000`,
     ].join('\r'),

@@ -62,7 +62,7 @@ describe('access control and audit (e2e)', () => {
   const json = async <T>(response: Response): Promise<T> => (await response.json()) as T;
 
   const placeOrder = async (code: { system: string; code: string }): Promise<Order> => {
-    const residentId = makeResidentId();
+    const residentId = makeResidentId({ birthDate: '1960-05-01', gender: 'male' });
     residentIds.push(residentId);
     const bundle = makeOrderBundle({
       org: 'CLINIC-A',

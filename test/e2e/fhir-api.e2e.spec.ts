@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient, Task } from 'fhir/r4';
 import { clientToken, userToken } from '../support/auth-client';
-import { makeOrderBundle, makePatient, makeResidentId } from '../support/factories';
+import { breakCheckChar, makeOrderBundle, makePatient, makeResidentId } from '../support/factories';
 import { type RunningHub, eventually, startHub } from '../support/hub-harness';
 
 type FhirClient = InstanceType<Awaited<typeof import('fhir-kit-client')>['Client']>;
@@ -66,7 +66,7 @@ describe('FHIR API (e2e)', () => {
   };
 
   const patient = (): Patient => {
-    const residentId = makeResidentId();
+    const residentId = makeResidentId({ birthDate: '1960-05-01', gender: 'male' });
     residentIds.push(residentId);
     return makePatient({
       identifier: [{ system: 'urn:oid:2.16.156.10011.1.3', value: residentId }],
@@ -282,6 +282,101 @@ describe('FHIR API (e2e)', () => {
     });
     expect(badBundle.status).toBe(400);
     expect((await outcome(badBundle)).issue[0].expression).toEqual(['Bundle.type']);
+  });
+
+  it.each<[string, { id?: string }, number, string | undefined]>([
+    ['a valid number that agrees with the registration', {}, 201, undefined],
+    ['a wrong check character', { id: breakCheckChar(makeResidentId()) }, 422, 'check character'],
+    [
+      'an impossible birth date',
+      { id: makeResidentId({ birthDate: '1999-02-31' }) },
+      422,
+      'birth date',
+    ],
+    [
+      'a sex the number contradicts',
+      { id: makeResidentId({ birthDate: '1970-06-01', gender: 'female' }) },
+      422,
+      'sex male disagrees',
+    ],
+    [
+      'a birth date the number contradicts',
+      { id: makeResidentId({ birthDate: '1970-06-02', gender: 'male' }) },
+      422,
+      'birth date 1970-06-01 disagrees',
+    ],
+  ])('checks the 居民身份证号 of a registration: %s', async (_what, given, status, reason) => {
+    const residentId = given.id ?? makeResidentId({ birthDate: '1970-06-01', gender: 'male' });
+    residentIds.push(residentId);
+    const response = await fhir('/Patient', {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(
+        makePatient({
+          gender: 'male',
+          birthDate: '1970-06-01',
+          identifier: [{ system: 'urn:oid:2.16.156.10011.1.3', value: residentId }],
+        }),
+      ),
+    });
+    expect(response.status).toBe(status);
+    if (reason) {
+      const text = (await outcome(response)).issue[0].diagnostics ?? '';
+      expect(text).toContain(reason);
+      // The number itself is never repeated back.
+      expect(text).not.toContain(residentId);
+    }
+  });
+
+  it('cross-references every identifier the consortium knows for a patient ($ihe-pix)', async () => {
+    const residentId = makeResidentId({ birthDate: '1960-05-01', gender: 'male' });
+    residentIds.push(residentId);
+    const mrn = `MRN-${Date.now()}`;
+    const created = await postPatient(
+      makePatient({
+        identifier: [
+          { system: 'urn:oid:2.16.156.10011.1.3', value: residentId },
+          { system: 'urn:hub:mrn:CLINIC-A', value: mrn },
+        ],
+      }),
+    );
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as Patient).id;
+    type Parameters = {
+      parameter: Array<{
+        name: string;
+        valueIdentifier?: { system: string; value: string };
+        valueReference?: { reference: string };
+      }>;
+    };
+    const pix = await fhir(
+      `/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`urn:hub:mrn:CLINIC-A|${mrn}`)}`,
+    );
+    expect(pix.status).toBe(200);
+    const body = (await pix.json()) as Parameters;
+    expect(
+      body.parameter.filter((p) => p.name === 'targetIdentifier').map((p) => p.valueIdentifier),
+    ).toEqual([
+      { system: 'urn:hub:mrn:CLINIC-A', value: mrn },
+      { system: 'urn:oid:2.16.156.10011.1.3', value: residentId },
+    ]);
+    expect(body.parameter.find((p) => p.name === 'targetId')?.valueReference?.reference).toBe(
+      `Patient/${id}`,
+    );
+    const only = (await (
+      await fhir(
+        `/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`urn:oid:2.16.156.10011.1.3|${residentId}`)}&targetSystem=urn:hub:mrn:CLINIC-A`,
+      )
+    ).json()) as Parameters;
+    expect(
+      only.parameter.map((p) => p.valueIdentifier?.value ?? p.valueReference?.reference),
+    ).toEqual([mrn, `Patient/${id}`]);
+    expect(
+      (await fhir(`/Patient/$ihe-pix?sourceIdentifier=urn:hub:mrn:CLINIC-A|nobody`)).status,
+    ).toBe(404);
+    const bad = await fhir('/Patient/$ihe-pix?identifier=x');
+    expect(bad.status).toBe(400);
+    await outcome(bad);
   });
 
   it('rolls a whole transaction back when one entry fails', async () => {

@@ -17,6 +17,8 @@ function orderMessage(options: {
   codingSystem?: string;
   charset?: string;
   name?: [string, string];
+  birthDate?: string;
+  sex?: string;
   controlId?: string;
   control?: string;
 }): string {
@@ -26,7 +28,8 @@ function orderMessage(options: {
   const type = options.type ?? 'ORM^O01^ORM_O01';
   return [
     `MSH|^~\\&|HIS|${options.facility ?? 'CLINIC-A'}|HUB|HUB|20261123083000+0800||${type}|${controlId}|P|2.5.1|||||CHN|${options.charset ?? 'UNICODE UTF-8'}`,
-    `PID|1||${residentId}^^^&2.16.156.10011.1.3&ISO^NNCHN~MRN-${residentId.slice(-8)}^^^CLINIC-A^MR||${family}^${given}||19620315|F`,
+    // Birth date and sex as the number says (a registration contradicting it is refused).
+    `PID|1||${residentId}^^^&2.16.156.10011.1.3&ISO^NNCHN~MRN-${residentId.slice(-8)}^^^CLINIC-A^MR||${family}^${given}||${options.birthDate ?? residentId.slice(6, 14)}|${options.sex ?? (Number(residentId[16]) % 2 ? 'M' : 'F')}`,
     `ORC|${options.control ?? 'NW'}|${options.placer ?? makePlacerNumber()}^HIS|||||^^^^^R`,
     `OBR|1|||${options.code ?? '2823-3'}^Potassium^${options.codingSystem ?? 'LN'}|||20261123082000`,
   ].join('\r');
@@ -147,6 +150,27 @@ describe('HL7 v2 inbound orders (e2e)', () => {
       'AE',
       '102',
       'PID^1^3',
+    ],
+    [
+      'an impossible birth date in the identity number',
+      { residentId: makeResidentId({ birthDate: '1999-02-31' }) },
+      'AE',
+      '102',
+      'PID^1^3',
+    ],
+    [
+      'a birth date the identity number contradicts',
+      { residentId: makeResidentId({ birthDate: '1970-06-01' }), birthDate: '19700602' },
+      'AE',
+      '102',
+      'PID^1^7',
+    ],
+    [
+      'a sex the identity number contradicts',
+      { residentId: makeResidentId({ gender: 'male' }), sex: 'F' },
+      'AE',
+      '102',
+      'PID^1^8',
     ],
     ['an unknown catalogue code', { code: '99999-9' }, 'AE', '103', 'OBR^1^4'],
     ['a missing placer number', { placer: '' }, 'AE', '101', 'ORC^1^2'],

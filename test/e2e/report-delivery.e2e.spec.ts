@@ -81,7 +81,12 @@ describe('report delivery to the clinic (e2e)', () => {
       org,
       patient: makePatient({
         name: [{ family: name[0], given: [name.slice(1)], text: name }],
-        identifier: [{ system: 'urn:oid:2.16.156.10011.1.3', value: makeResidentId() }],
+        identifier: [
+          {
+            system: 'urn:oid:2.16.156.10011.1.3',
+            value: makeResidentId({ birthDate: '1960-05-01', gender: 'male' }),
+          },
+        ],
       }),
     });
     const response = (await (

@@ -6,12 +6,29 @@ const PLAC = {
   coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }],
 };
 
-/** A random, valid 居民身份证号 (GB 11643 check character computed). */
-export function makeResidentId(): string {
-  const area = String(randomInt(110000, 659999));
-  const birth = new Date(Date.UTC(randomInt(1940, 2010), randomInt(0, 12), randomInt(1, 29)));
-  const date = birth.toISOString().slice(0, 10).replace(/-/g, '');
-  const body = `${area}${date}${String(randomInt(0, 1000)).padStart(3, '0')}`;
+/** Area codes of real counties (GB/T 2260), one per province of the demo's region and a few more. */
+const AREAS = ['110105', '310104', '330106', '420106', '440305', '510107', '610113', '650102'];
+
+/**
+ * A random, valid 居民身份证号 (GB 11643 check character computed) of someone born on `birthDate`
+ * (YYYY-MM-DD) with `gender`; both random when not given.
+ */
+export function makeResidentId(options: { birthDate?: string; gender?: string } = {}): string {
+  const area = AREAS[randomInt(0, AREAS.length)];
+  const birth =
+    options.birthDate ??
+    new Date(Date.UTC(randomInt(1940, 2010), randomInt(0, 12), randomInt(1, 29)))
+      .toISOString()
+      .slice(0, 10);
+  const date = birth.slice(0, 10).replace(/-/g, '');
+  // Sequence digits 15–17; the last is odd for a man, even for a woman.
+  const sexDigit =
+    options.gender === 'male'
+      ? 2 * randomInt(0, 5) + 1
+      : options.gender === 'female'
+        ? 2 * randomInt(0, 5)
+        : randomInt(0, 10);
+  const body = `${area}${date}${String(randomInt(0, 100)).padStart(2, '0')}${sexDigit}`;
   return body + residentIdCheckChar(body);
 }
 
@@ -23,13 +40,16 @@ export function breakCheckChar(id: string): string {
   return id.slice(0, 17) + wrong;
 }
 
+/** A patient whose 居民身份证号 agrees with the stated birth date and sex (overrides win). */
 export function makePatient(overrides: Partial<Patient> = {}): Patient {
+  const gender = overrides.gender ?? 'male';
+  const birthDate = overrides.birthDate ?? '1960-05-01';
   return {
     resourceType: 'Patient',
-    identifier: [{ system: RESIDENT_ID_SYSTEM, value: makeResidentId() }],
+    identifier: [{ system: RESIDENT_ID_SYSTEM, value: makeResidentId({ birthDate, gender }) }],
     name: [{ family: '张', given: ['三'], text: '张三' }],
-    gender: 'male',
-    birthDate: '1960-05-01',
+    gender,
+    birthDate,
     ...overrides,
   };
 }

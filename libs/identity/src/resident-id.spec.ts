@@ -1,5 +1,7 @@
 import {
   checkResidentId,
+  residentIdDisagreements,
+  residentIdFacts,
   maskResidentId,
   maskResidentIdsInText,
   residentIdCheckChar,
@@ -39,5 +41,31 @@ describe('居民身份证号 (GB 11643)', () => {
     expect(maskResidentIdsInText('patient 11010519491231002X, order 12345')).toBe(
       'patient 110105********002X, order 12345',
     );
+  });
+
+  it('refuses an area code that names no province', () => {
+    const body = '99010519491231002';
+    expect(checkResidentId(body + residentIdCheckChar(body)).problem).toBe('area-code');
+    const zeros = '11000019491231002';
+    expect(checkResidentId(zeros + residentIdCheckChar(zeros)).problem).toBe('area-code');
+  });
+
+  it('reads the birth date and sex, and names what a registration contradicts', () => {
+    // 11010519491231002X: born 1949-12-31, sequence digit 17 = 2 (even): a woman.
+    expect(residentIdFacts('11010519491231002X')).toEqual({
+      birthDate: '1949-12-31',
+      sex: 'female',
+    });
+    expect(
+      residentIdDisagreements('11010519491231002X', { birthDate: '1949-12-31', gender: 'female' }),
+    ).toEqual([]);
+    expect(residentIdDisagreements('11010519491231002X', {})).toEqual([]);
+    expect(residentIdDisagreements('11010519491231002X', { gender: 'unknown' })).toEqual([]);
+    const problems = residentIdDisagreements('11010519491231002X', {
+      birthDate: '1950-01-01',
+      gender: 'male',
+    });
+    expect(problems.map((p) => p.field)).toEqual(['birthDate', 'gender']);
+    expect(problems.map((p) => p.reason).join()).not.toContain('11010519491231002X');
   });
 });

@@ -7,10 +7,19 @@
 /** The identifier system (OID) for the 居民身份证号 in Chinese health-information exchange. */
 export const RESIDENT_ID_SYSTEM = 'urn:oid:2.16.156.10011.1.3';
 
+/**
+ * First two digits of the area code (GB/T 2260 provinces; 71 Taiwan, and 81–83 on the residence
+ * permits of Hong Kong, Macao and Taiwan residents).
+ */
+const PROVINCES = new Set([
+  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+  53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+]);
+
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
-export type ResidentIdProblem = 'format' | 'birth-date' | 'check-digit';
+export type ResidentIdProblem = 'format' | 'area-code' | 'birth-date' | 'check-digit';
 
 export interface ResidentIdCheck {
   valid: boolean;
@@ -33,6 +42,13 @@ export function checkResidentId(value: string): ResidentIdCheck {
       valid: false,
       problem: 'format',
       reason: 'must be 17 digits followed by a digit or X (18 characters)',
+    };
+  }
+  if (!PROVINCES.has(Number(value.slice(0, 2))) || value.slice(2, 6) === '0000') {
+    return {
+      valid: false,
+      problem: 'area-code',
+      reason: 'area code (digits 1-6) names no province and county (GB/T 2260)',
     };
   }
   const year = Number(value.slice(6, 10));
@@ -60,6 +76,38 @@ export function checkResidentId(value: string): ResidentIdCheck {
     };
   }
   return { valid: true };
+}
+
+/** What a valid number says about its holder: the birth date and (sequence digit 17) the sex. */
+export function residentIdFacts(value: string): { birthDate: string; sex: 'male' | 'female' } {
+  return {
+    birthDate: `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`,
+    sex: Number(value[16]) % 2 === 1 ? 'male' : 'female',
+  };
+}
+
+/**
+ * Where a registration disagrees with its valid 居民身份证号: the stated birth date or an
+ * administrative sex of male/female that the number contradicts. Empty when they agree (or were
+ * not stated). Safe to show: the number itself is never quoted.
+ */
+export function residentIdDisagreements(
+  value: string,
+  stated: { birthDate?: string; gender?: string },
+): Array<{ field: 'birthDate' | 'gender'; reason: string }> {
+  const facts = residentIdFacts(value);
+  const problems: Array<{ field: 'birthDate' | 'gender'; reason: string }> = [];
+  if (stated.birthDate && stated.birthDate.slice(0, 10) !== facts.birthDate)
+    problems.push({
+      field: 'birthDate',
+      reason: `the birth date ${stated.birthDate} disagrees with the one in the 居民身份证号`,
+    });
+  if ((stated.gender === 'male' || stated.gender === 'female') && stated.gender !== facts.sex)
+    problems.push({
+      field: 'gender',
+      reason: `the sex ${stated.gender} disagrees with the 居民身份证号 (sequence digit 17: ${facts.sex})`,
+    });
+  return problems;
 }
 
 /** Canonical form: upper-case check character. */

@@ -4,6 +4,7 @@ import { FhirError, type StoredResource } from '@hub/fhir';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { type Principal } from '../auth/principal';
 import { OutboxRelayService } from '../order/outbox-relay.service';
+import { PatientService } from '../patient/patient.service';
 import { RecognitionService } from '../recognition/recognition.service';
 import { capabilityStatement } from './capability-statement';
 import { type Accessor } from '../audit/accessor';
@@ -33,6 +34,7 @@ export class FhirController {
     private readonly relay: OutboxRelayService,
     private readonly audit: AuditService,
     private readonly recognition: RecognitionService,
+    private readonly patients: PatientService,
   ) {}
 
   @Get('metadata')
@@ -120,6 +122,70 @@ export class FhirController {
     requireJson(request);
     response.type(FHIR_JSON);
     return this.recognition.check(body, accessorFor(principal, request).agent);
+  }
+
+  /**
+   * The patient identifier cross-reference (in the spirit of IHE PIXm `$ihe-pix`):
+   * `sourceIdentifier=system|value`, optional `targetSystem` (repeatable). Parameters with every
+   * `targetIdentifier` the consortium knows and the `targetId` (Patient); 404 when nobody has the
+   * identifier. Consortium staff and member clinics; audited with the patient.
+   */
+  @Get('Patient/$ihe-pix')
+  @RequireRoles(
+    'clinic-system',
+    'clinic-doctor',
+    'lab-tech',
+    'lab-doctor',
+    'radiologist',
+    'cardiologist',
+    'pathologist',
+    'admin',
+  )
+  async pix(
+    @Req() request: Request,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const query = queryOf(request);
+    const source = query.filter(([k]) => k === 'sourceIdentifier').map(([, v]) => v);
+    const targets = query.filter(([k]) => k === 'targetSystem').map(([, v]) => v);
+    const unknown = query.find(([k]) => k !== 'sourceIdentifier' && k !== 'targetSystem');
+    if (unknown)
+      throw FhirError.badRequest(
+        `$ihe-pix takes sourceIdentifier and targetSystem, not ${unknown[0]}`,
+      );
+    const split = source.length === 1 ? source[0].indexOf('|') : -1;
+    if (split <= 0 || split === source[0].length - 1)
+      throw FhirError.badRequest(
+        'sourceIdentifier=system|value is required, once (e.g. urn:oid:2.16.156.10011.1.3|…)',
+        ['sourceIdentifier'],
+      );
+    const found = await this.patients.crossReference(
+      { system: source[0].slice(0, split), value: source[0].slice(split + 1) },
+      targets,
+    );
+    const agent = accessorFor(principal, request).agent;
+    await this.audit.record({
+      type: '110112',
+      subtype: 'ihe-pix',
+      action: 'E',
+      agent,
+      entities: found ? [{ type: 'Patient', id: found.patientId }] : [],
+      patientIds: found ? [found.patientId] : [],
+      ...(found ? {} : { outcome: '4' as const, outcomeDesc: 'no patient has the identifier' }),
+    });
+    if (!found) throw FhirError.notFound('no patient in the consortium has this identifier');
+    response.type(FHIR_JSON);
+    return {
+      resourceType: 'Parameters',
+      parameter: [
+        ...found.identifiers.map((valueIdentifier) => ({
+          name: 'targetIdentifier',
+          valueIdentifier,
+        })),
+        { name: 'targetId', valueReference: { reference: `Patient/${found.patientId}` } },
+      ],
+    };
   }
 
   @Post(':type')

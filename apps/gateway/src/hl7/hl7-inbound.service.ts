@@ -427,14 +427,17 @@ export class Hl7InboundService {
 function rethrowAt(error: unknown, segment: string, field: number): never {
   if (!(error instanceof FhirError)) throw error;
   const expression = error.expression?.[0] ?? '';
-  const at =
-    /identifier/.test(expression) && segment === 'OBR'
-      ? { segment: 'ORC', field: 2 }
-      : /priority/.test(expression)
-        ? { segment: 'OBR', field: 27 }
-        : /subject|identifier/.test(expression)
-          ? { segment: 'PID', field: 3 }
-          : { segment, field };
+  const at = /birthDate/.test(expression)
+    ? { segment: 'PID', field: 7 }
+    : /gender/.test(expression)
+      ? { segment: 'PID', field: 8 }
+      : /identifier/.test(expression) && segment === 'OBR'
+        ? { segment: 'ORC', field: 2 }
+        : /priority/.test(expression)
+          ? { segment: 'OBR', field: 27 }
+          : /subject|identifier/.test(expression)
+            ? { segment: 'PID', field: 3 }
+            : { segment, field };
   const code =
     error.code === 'code-invalid'
       ? ErrorCodes.TableValueNotFound

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { Identifier, Patient } from 'fhir/r4';
 import { type EntityManager } from 'typeorm';
 import { FhirError, mrnSystem } from '@hub/fhir';
-import { RESIDENT_ID_SYSTEM, checkResidentId, normalizeResidentId } from '@hub/identity';
+import {
+  RESIDENT_ID_SYSTEM,
+  checkResidentId,
+  normalizeResidentId,
+  residentIdDisagreements,
+} from '@hub/identity';
 import { type AuditAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
 
@@ -37,6 +42,16 @@ export class PatientService {
       org,
       `${path}.identifier`,
     );
+    // The number carries the birth date and the sex: a registration contradicting it is wrong.
+    const residentId = identifiers.find((i) => i.system === RESIDENT_ID_SYSTEM)?.value;
+    const disagreements = residentId
+      ? residentIdDisagreements(residentId, { birthDate: input.birthDate, gender: input.gender })
+      : [];
+    if (disagreements.length)
+      throw FhirError.unprocessable(
+        `${path}: ${disagreements.map((d) => d.reason).join('; ')}; correct the registration`,
+        disagreements.map((d) => `${path}.${d.field}`),
+      );
     const matches = await this.findByIdentifiers(manager, identifiers);
     if (matches.size > 1) {
       // e.g. the 居民身份证号 is one person's and the MRN another's: linking either way would merge records.
@@ -106,6 +121,37 @@ export class PatientService {
   }
 
   /** Makes `org` an owner of the patient (a member that orders for this patient sees them). */
+  /**
+   * Every identifier the consortium knows for the person one identifier names (in the spirit of
+   * IHE PIXm `$ihe-pix`): the 居民身份证号 and each member's MRN, and the Patient id, optionally
+   * only those of `targetSystems`. Undefined when the identifier names nobody.
+   */
+  async crossReference(
+    sourceIdentifier: { system: string; value: string },
+    targetSystems: string[] = [],
+  ): Promise<{ patientId: string; identifiers: Identifier[] } | undefined> {
+    const value =
+      sourceIdentifier.system === RESIDENT_ID_SYSTEM
+        ? normalizeResidentId(sourceIdentifier.value)
+        : sourceIdentifier.value;
+    const rows = await this.store.manager.query<Array<{ patient_id: string }>>(
+      `SELECT patient_id FROM gateway.patient_identifier WHERE system = $1 AND value = $2`,
+      [sourceIdentifier.system, value],
+    );
+    const patientId = rows[0]?.patient_id;
+    if (!patientId) return undefined;
+    const known = await this.store.manager.query<Array<{ system: string; value: string }>>(
+      `SELECT system, value FROM gateway.patient_identifier WHERE patient_id = $1 ORDER BY system, value`,
+      [patientId],
+    );
+    return {
+      patientId,
+      identifiers: known
+        .filter((i) => targetSystems.length === 0 || targetSystems.includes(i.system))
+        .map((i) => ({ system: i.system, value: i.value })),
+    };
+  }
+
   async addOwner(manager: EntityManager, patientId: string, org: string): Promise<void> {
     await manager.query(
       `UPDATE gateway.fhir_resource SET owner_orgs = array_append(owner_orgs, $3)
