@@ -199,6 +199,8 @@ describe('ECG centre (e2e)', () => {
     for (const lead of ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'])
       expect(drawn).toContain(lead);
     expect(svg.text).toContain('25 mm/s');
+    // The hub's measurements are printed on the sheet.
+    expect(svg.text).toMatch(/心率 7\d 次\/分/);
     expect(
       (await call('clinic-b', 'GET', `/api/ecg/recordings/${observation.id}/render`)).status,
     ).toBe(404);

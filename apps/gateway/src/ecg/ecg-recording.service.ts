@@ -13,6 +13,7 @@ import { FhirStore } from '../fhir/fhir-store.service';
 import { refusal } from '../http/parse-body';
 import { ECG_FILE_TYPES } from '../security/http-hardening';
 import { EcgObservationService } from './ecg-observation.service';
+import { summarise } from './ecg-reading.service';
 
 const ORDER_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -95,12 +96,22 @@ export class EcgRecordingService {
     );
     const recording = recordingFromObservation(observation);
     if (!recording) throw FhirError.notFound(`Observation/${id} is not an ECG recording`);
+    // The hub's measurements, as the Observation carries them, on the sheet's header.
+    const m = summarise(observation).measurements;
+    const v = (key: string) => (m[key] ? Math.round(m[key].value) : '—');
+    const measured = m['hub.heart-rate']
+      ? [
+          `心率 ${v('hub.heart-rate')} 次/分  PR ${v('hub.pr')} ms  QRS ${v('hub.qrs')} ms  QT/QTc ${v('hub.qt')}/${v('hub.qtc-bazett')} ms  电轴 ${v('hub.qrs-axis')}°`,
+          `HR ${v('hub.heart-rate')} bpm  PR ${v('hub.pr')} ms  QRS ${v('hub.qrs')} ms  QT/QTc ${v('hub.qt')}/${v('hub.qtc-bazett')} ms  Axis ${v('hub.qrs-axis')}°`,
+        ]
+      : ['未能自动测量 Not measured by the hub'];
     return renderEcgSvg(recording, {
       gainMmPerMv,
       title: [
-        `心电图 ECG · ${observation.effectiveDateTime ?? ''}`,
-        observation.basedOn?.[0]?.reference ?? '',
+        `心电图 ECG · ${observation.effectiveDateTime ?? ''} · ${observation.basedOn?.[0]?.reference ?? ''}`,
+        ...measured,
       ],
+      flags: (observation.interpretation ?? []).map((i) => i.text ?? ''),
     });
   }
 }
