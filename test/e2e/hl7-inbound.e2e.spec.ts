@@ -19,6 +19,8 @@ function orderMessage(options: {
   name?: [string, string];
   birthDate?: string;
   sex?: string;
+  /** ORC-16: an override reason (结果互认), e.g. emergency^急诊. */
+  orcReason?: string;
   controlId?: string;
   control?: string;
 }): string {
@@ -30,7 +32,7 @@ function orderMessage(options: {
     `MSH|^~\\&|HIS|${options.facility ?? 'CLINIC-A'}|HUB|HUB|20261123083000+0800||${type}|${controlId}|P|2.5.1|||||CHN|${options.charset ?? 'UNICODE UTF-8'}`,
     // Birth date and sex as the number says (a registration contradicting it is refused).
     `PID|1||${residentId}^^^&2.16.156.10011.1.3&ISO^NNCHN~MRN-${residentId.slice(-8)}^^^CLINIC-A^MR||${family}^${given}||${options.birthDate ?? residentId.slice(6, 14)}|${options.sex ?? (Number(residentId[16]) % 2 ? 'M' : 'F')}`,
-    `ORC|${options.control ?? 'NW'}|${options.placer ?? makePlacerNumber()}^HIS|||||^^^^^R`,
+    `ORC|${options.control ?? 'NW'}|${options.placer ?? makePlacerNumber()}^HIS|||||^^^^^R${options.orcReason ? `${'|'.repeat(9)}${options.orcReason}` : ''}`,
     `OBR|1|||${options.code ?? '2823-3'}^Potassium^${options.codingSystem ?? 'LN'}|||20261123082000`,
   ].join('\r');
 }
@@ -172,6 +174,13 @@ describe('HL7 v2 inbound orders (e2e)', () => {
       '102',
       'PID^1^8',
     ],
+    [
+      'an override reason the hub does not know',
+      { orcReason: 'bored^无聊' },
+      'AE',
+      '102',
+      'ORC^1^16',
+    ],
     ['an unknown catalogue code', { code: '99999-9' }, 'AE', '103', 'OBR^1^4'],
     ['a missing placer number', { placer: '' }, 'AE', '101', 'ORC^1^2'],
     ['an unknown character set', { charset: 'EBCDIC' }, 'AR', '103', 'MSH^1^18'],
@@ -187,6 +196,20 @@ describe('HL7 v2 inbound orders (e2e)', () => {
       if (placer) expect(await ordersWithPlacer(placer)).toHaveLength(0);
     },
   );
+
+  it('records an override of mutual recognition given in ORC-16', async () => {
+    const placer = makePlacerNumber();
+    const ack = await mllp.send(orderMessage({ placer, orcReason: 'emergency^急诊抢救' }));
+    expect(hl7Field(ack, 'MSA', 1)).toBe('AA');
+    const rows = await db.query<{ decision: string; reason_code: string; reason_text: string }>(
+      `SELECT d.decision, d.reason_code, d.reason_text FROM gateway.recognition_decision d
+         JOIN gateway.service_order o USING (order_id) WHERE o.placer_value = $1`,
+      [placer],
+    );
+    expect(rows.rows).toEqual([
+      { decision: 'override', reason_code: 'emergency', reason_text: '急诊抢救' },
+    ]);
+  });
 
   it('answers messages pipelined on one connection in order, losing none', async () => {
     const placers = Array.from({ length: 60 }, () => makePlacerNumber());

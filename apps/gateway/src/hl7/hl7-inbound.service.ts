@@ -429,15 +429,17 @@ function rethrowAt(error: unknown, segment: string, field: number): never {
   const expression = error.expression?.[0] ?? '';
   const at = /birthDate/.test(expression)
     ? { segment: 'PID', field: 7 }
-    : /gender/.test(expression)
-      ? { segment: 'PID', field: 8 }
-      : /identifier/.test(expression) && segment === 'OBR'
-        ? { segment: 'ORC', field: 2 }
-        : /priority/.test(expression)
-          ? { segment: 'OBR', field: 27 }
-          : /subject|identifier/.test(expression)
-            ? { segment: 'PID', field: 3 }
-            : { segment, field };
+    : /extension/.test(expression)
+      ? { segment: 'ORC', field: 16 }
+      : /gender/.test(expression)
+        ? { segment: 'PID', field: 8 }
+        : /identifier/.test(expression) && segment === 'OBR'
+          ? { segment: 'ORC', field: 2 }
+          : /priority/.test(expression)
+            ? { segment: 'OBR', field: 27 }
+            : /subject|identifier/.test(expression)
+              ? { segment: 'PID', field: 3 }
+              : { segment, field };
   const code =
     error.code === 'code-invalid'
       ? ErrorCodes.TableValueNotFound

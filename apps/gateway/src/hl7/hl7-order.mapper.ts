@@ -2,6 +2,7 @@ import type { HumanName, Identifier, Patient, ServiceRequest } from 'fhir/r4';
 import { type AckError, ErrorCodes, type Hl7v2Message, type Hl7v2Segment } from '@hub/hl7v2';
 import { Systems, mrnSystem, placerSystem, typedIdentifier } from '@hub/fhir';
 import { RESIDENT_ID_SYSTEM } from '@hub/identity';
+import { OVERRIDE_EXTENSION, OVERRIDE_REASON_SYSTEM } from '../recognition/recognition-decision';
 
 /** A refusal of an inbound message: ACK code and the ERR segment that names the problem. */
 export class Hl7Refusal extends Error {
@@ -160,11 +161,27 @@ function mapOrder(
       location: { segment: 'OBR', field: 27 },
     });
   }
+  // ORC-16 (order control code reason): the clinic orders despite a recognized prior result
+  // (结果互认), with one of the hub's override reasons; intake checks the code.
+  const overrideReason = orc?.get(16, 1);
   return {
     resourceType: 'ServiceRequest',
     status: 'active',
     intent: 'order',
     priority,
+    ...(overrideReason
+      ? {
+          extension: [
+            {
+              url: OVERRIDE_EXTENSION,
+              valueCodeableConcept: {
+                coding: [{ system: OVERRIDE_REASON_SYSTEM, code: overrideReason.toLowerCase() }],
+                ...(orc?.get(16, 2) ? { text: orc.get(16, 2) } : {}),
+              },
+            },
+          ],
+        }
+      : {}),
     // Idempotency is per sending facility: the placer number lives in the facility's placer system.
     identifier: [typedIdentifier('PLAC', placerSystem(org), placer)],
     code: { coding: [{ system, code, display: obr.get(4, 2) || undefined }] },
