@@ -342,4 +342,90 @@ describe('mutual recognition (e2e)', () => {
     );
     expect(history.body.map((r) => r.passed)).toEqual([false, true]);
   });
+
+  it('proposes a link between records of one person registered without an identity number, which a person confirms or undoes', async () => {
+    const person = (mrnSystem: string, mrn: string) => ({
+      resourceType: 'Patient',
+      identifier: [{ system: mrnSystem, value: mrn }],
+      name: [{ text: `欧阳 ${mrn}` }],
+      gender: 'female',
+      birthDate: '1977-07-07',
+      telecom: [{ system: 'phone', value: '138-0000-7777' }],
+    });
+    const suffix = String(Date.now());
+    const a = await call<{ id: string }>(
+      'clinic-a',
+      'POST',
+      '/fhir/Patient',
+      { ...person('urn:hub:mrn:CLINIC-A', `A${suffix}`), name: [{ text: `欧阳娜娜${suffix}` }] },
+      'application/fhir+json',
+    );
+    const b = await call<{ id: string }>(
+      'clinic-b',
+      'POST',
+      '/fhir/Patient',
+      { ...person('urn:hub:mrn:CLINIC-B', `B${suffix}`), name: [{ text: `欧阳 娜娜${suffix}` }] },
+      'application/fhir+json',
+    );
+    expect([a.status, b.status]).toEqual([201, 201]);
+    // Two records, never merged by themselves: a candidate for a person to look at.
+    expect(a.body.id).not.toBe(b.body.id);
+    type Link = {
+      id: string;
+      patientId: string;
+      otherId: string;
+      score: number;
+      reasons: string[];
+      status: string;
+      history: Array<{ action: string; by: string }>;
+    };
+    const candidates = await call<Link[]>('admin', 'GET', '/api/patients/links?status=candidate');
+    const link = candidates.body.find(
+      (l) => [l.patientId, l.otherId].sort().join() === [a.body.id, b.body.id].sort().join(),
+    );
+    expect(link).toMatchObject({ score: 100, reasons: ['name', 'birth date', 'sex', 'phone'] });
+    expect((await call('clinic-a', 'GET', '/api/patients/links')).status).toBe(403);
+
+    const confirmed = await call<Link>(
+      'admin',
+      'POST',
+      `/api/patients/links/${link?.id}/confirmation`,
+      { note: '电话核实 confirmed by phone' },
+    );
+    expect(confirmed.body.status).toBe('confirmed');
+    const patientA = await call<{ link?: Array<{ other: { reference: string }; type: string }> }>(
+      'clinic-a',
+      'GET',
+      `/fhir/Patient/${a.body.id}`,
+    );
+    expect(patientA.body.link).toEqual([
+      { other: { reference: `Patient/${b.body.id}` }, type: 'seealso' },
+    ]);
+    // The cross-reference now knows both members' numbers.
+    type Pix = { parameter: Array<{ name: string; valueIdentifier?: { value: string } }> };
+    const pix = await call<Pix>(
+      'clinic-a',
+      'GET',
+      `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`urn:hub:mrn:CLINIC-A|A${suffix}`)}`,
+    );
+    expect(
+      pix.body.parameter
+        .filter((p) => p.name === 'targetIdentifier')
+        .map((p) => p.valueIdentifier?.value)
+        .sort(),
+    ).toEqual([`A${suffix}`, `B${suffix}`]);
+
+    // Undone, with the history kept.
+    const undone = await call<Link>('admin', 'POST', `/api/patients/links/${link?.id}/unlink`, {
+      note: '同名不同人 not the same person',
+    });
+    expect(undone.body.status).toBe('unlinked');
+    expect(undone.body.history.map((h) => h.action)).toEqual(['proposed', 'confirmed', 'unlinked']);
+    expect(
+      (await call<{ link?: unknown[] }>('clinic-a', 'GET', `/fhir/Patient/${a.body.id}`)).body.link,
+    ).toBeUndefined();
+    expect(
+      (await call('admin', 'POST', `/api/patients/links/${link?.id}/confirmation`, {})).status,
+    ).toBe(409);
+  });
 });

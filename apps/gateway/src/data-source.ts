@@ -10,6 +10,7 @@ import { LabSpecimens1763880000810 } from './migrations/1763880000810-LabSpecime
 import { ImagingAccession1763880000910 } from './migrations/1763880000910-ImagingAccession';
 import { Recognition1763880000920 } from './migrations/1763880000920-Recognition';
 import { RecognitionDecisions1763880000930 } from './migrations/1763880000930-RecognitionDecisions';
+import { PatientLinks1763880000940 } from './migrations/1763880000940-PatientLinks';
 import { CriticalValues1763880000900 } from './migrations/1763880000900-CriticalValues';
 
 /** The gateway's own schema: the consortium record. */
@@ -27,6 +28,7 @@ export const migrations = [
   ImagingAccession1763880000910,
   Recognition1763880000920,
   RecognitionDecisions1763880000930,
+  PatientLinks1763880000940,
 ];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */

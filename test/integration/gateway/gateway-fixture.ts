@@ -6,6 +6,7 @@ import { ConsortiumService } from '../../../apps/gateway/src/consortium/consorti
 import { FhirSearchService } from '../../../apps/gateway/src/fhir/fhir-search.service';
 import { FhirStore } from '../../../apps/gateway/src/fhir/fhir-store.service';
 import { OrderIntakeService } from '../../../apps/gateway/src/order/order-intake.service';
+import { PatientLinkService } from '../../../apps/gateway/src/patient/patient-link.service';
 import { RecognitionService } from '../../../apps/gateway/src/recognition/recognition.service';
 import { OutboxRelayService } from '../../../apps/gateway/src/order/outbox-relay.service';
 import { PatientService } from '../../../apps/gateway/src/patient/patient.service';
@@ -37,7 +38,7 @@ export async function gatewayFixture(): Promise<GatewayFixture> {
   const intake = new OrderIntakeService(
     store,
     new ConsortiumService(dataSource),
-    new PatientService(store),
+    new PatientService(store, new PatientLinkService(store, audit)),
     relay,
     new RecognitionService(store, audit),
     config,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { OrderCancelService } from '../order/order-cancel.service';
 import { OrderIntakeService } from '../order/order-intake.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
+import { PatientLinkService } from '../patient/patient-link.service';
 import { PatientService } from '../patient/patient.service';
 import { RecognitionService } from '../recognition/recognition.service';
 import { FhirBundleService } from './fhir-bundle.service';
@@ -21,6 +22,7 @@ import { FhirWriteService } from './fhir-write.service';
     FhirWriteService,
     FhirBundleService,
     PatientService,
+    PatientLinkService,
     OrderIntakeService,
     OrderCancelService,
     OutboxRelayService,
@@ -32,6 +34,7 @@ import { FhirWriteService } from './fhir-write.service';
     OrderIntakeService,
     OrderCancelService,
     PatientService,
+    PatientLinkService,
     OutboxRelayService,
     RecognitionService,
   ],

@@ -10,6 +10,7 @@ import {
 } from '@hub/identity';
 import { type AuditAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
+import { PatientLinkService } from './patient-link.service';
 
 export interface PatientLink {
   patient: Patient & { id: string };
@@ -24,7 +25,10 @@ export interface PatientLink {
  */
 @Injectable()
 export class PatientService {
-  constructor(private readonly store: FhirStore) {}
+  constructor(
+    private readonly store: FhirStore,
+    private readonly links: PatientLinkService,
+  ) {}
 
   /**
    * Validates the identifiers of a submitted patient, then links or creates it.
@@ -100,6 +104,8 @@ export class PatientService {
       agent,
     );
     await this.indexIdentifiers(manager, created.id, identifiers);
+    // Without a 居民身份证号 the same person may already be known under another member's MRN.
+    await this.links.propose(manager, created);
     return { patient: created, created: true };
   }
 
@@ -120,7 +126,6 @@ export class PatientService {
     );
   }
 
-  /** Makes `org` an owner of the patient (a member that orders for this patient sees them). */
   /**
    * Every identifier the consortium knows for the person one identifier names (in the spirit of
    * IHE PIXm `$ihe-pix`): the 居民身份证号 and each member's MRN, and the Patient id, optionally
@@ -140,9 +145,12 @@ export class PatientService {
     );
     const patientId = rows[0]?.patient_id;
     if (!patientId) return undefined;
+    // The person's records: this one and those confirmed to be the same person.
+    const records = [patientId, ...(await this.links.confirmedWith(patientId))];
     const known = await this.store.manager.query<Array<{ system: string; value: string }>>(
-      `SELECT system, value FROM gateway.patient_identifier WHERE patient_id = $1 ORDER BY system, value`,
-      [patientId],
+      `SELECT DISTINCT system, value FROM gateway.patient_identifier
+        WHERE patient_id = ANY ($1::text[]) ORDER BY system, value`,
+      [records],
     );
     return {
       patientId,
@@ -152,6 +160,7 @@ export class PatientService {
     };
   }
 
+  /** Makes `org` an owner of the patient (a member that orders for this patient sees them). */
   async addOwner(manager: EntityManager, patientId: string, org: string): Promise<void> {
     await manager.query(
       `UPDATE gateway.fhir_resource SET owner_orgs = array_append(owner_orgs, $3)
