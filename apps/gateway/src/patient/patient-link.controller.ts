@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { type Request } from 'express';
 import { z } from 'zod';
+import { FhirError } from '@hub/fhir';
 import { agentFor } from '../audit/accessor';
 import { RequireRoles } from '../auth/auth.guard';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -12,6 +13,11 @@ const listQuery = z.object({
   status: z.enum(['candidate', 'confirmed', 'rejected', 'unlinked']).optional(),
 });
 const decisionBody = z.object({ note: z.string().trim().max(500).optional() });
+const STEPS: Record<string, 'confirmed' | 'rejected' | 'unlinked'> = {
+  confirmation: 'confirmed',
+  rejection: 'rejected',
+  unlink: 'unlinked',
+};
 
 /**
  * The patient index's links, for administrators (the index's stewards):
@@ -28,54 +34,19 @@ export class PatientLinkController {
     return this.links.list(parseBody(listQuery, query).status);
   }
 
-  @Post(':id/confirmation')
+  /** `confirmation`, `rejection` or `unlink` of one link. */
+  @Post(':id/:step')
   @HttpCode(200)
-  confirm(
+  decide(
     @Param('id') id: string,
+    @Param('step') step: string,
     @Body() body: unknown,
     @CurrentPrincipal() p: Principal,
     @Req() r: Request,
   ) {
-    return this.links.decide(
-      id,
-      'confirmed',
-      p.subject,
-      agentFor(p, r),
-      parseBody(decisionBody, body ?? {}).note,
-    );
-  }
-
-  @Post(':id/rejection')
-  @HttpCode(200)
-  reject(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentPrincipal() p: Principal,
-    @Req() r: Request,
-  ) {
-    return this.links.decide(
-      id,
-      'rejected',
-      p.subject,
-      agentFor(p, r),
-      parseBody(decisionBody, body ?? {}).note,
-    );
-  }
-
-  @Post(':id/unlink')
-  @HttpCode(200)
-  unlink(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentPrincipal() p: Principal,
-    @Req() r: Request,
-  ) {
-    return this.links.decide(
-      id,
-      'unlinked',
-      p.subject,
-      agentFor(p, r),
-      parseBody(decisionBody, body ?? {}).note,
-    );
+    const action = Object.hasOwn(STEPS, step) ? STEPS[step] : undefined;
+    if (!action) throw FhirError.notFound(`no step ${step}: use confirmation, rejection or unlink`);
+    const { note } = parseBody(decisionBody, body ?? {});
+    return this.links.decide(id, action, p.subject, agentFor(p, r), note);
   }
 }
