@@ -4,3 +4,4 @@ export * from './redis';
 export * from './shutdown';
 export * from './startup-checks';
 export * from './health';
+export * from './message-client';

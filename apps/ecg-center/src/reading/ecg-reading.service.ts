@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { CodeableConcept, DiagnosticReport, Reference } from 'fhir/r4';
+import type { DiagnosticReport } from 'fhir/r4';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import {
@@ -11,7 +11,7 @@ import {
   type ReadingView,
   type ReportGetReply,
 } from '@hub/contracts';
-import { demoCatalogue, demoOrganizations } from '@hub/consortium';
+import { demoCatalogue } from '@hub/consortium';
 import {
   CentreOutboxService,
   type DraftContent,
@@ -20,6 +20,8 @@ import {
   type ReleaseInput,
   type ReleasedCritical,
   type ReportVersion,
+  catalogueCode,
+  centreOrganizationReference,
   parseRequest,
   refuse,
 } from '@hub/centre';
@@ -78,7 +80,7 @@ const draftRequest = z.object({
 @Injectable()
 export class EcgReadingService {
   private readonly engine: ReadingEngine;
-  private readonly performer = ecgOrganizationReference();
+  private readonly performer = centreOrganizationReference('ecg');
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
@@ -215,13 +217,7 @@ export class EcgReadingService {
     input: ReleaseInput,
   ): Promise<{ diagnosticReport: DiagnosticReport; critical: ReleasedCritical | null }> {
     const { order, version } = input;
-    const item = this.engine.item(order.code);
-    const code: CodeableConcept = item
-      ? {
-          coding: [{ system: item.system, code: item.code, display: item.display }],
-          text: item.displayZh,
-        }
-      : { coding: [{ code: order.code }], text: order.code };
+    const code = catalogueCode(this.engine.item(order.code), order.code);
     const codes = statementCodes(version);
     // When the ECG was recorded: the recognition window (结果互认) counts from it.
     const recorded = await input.manager.query<Array<{ at: Date | null }>>(
@@ -291,11 +287,4 @@ function statementCodes(version: ReportVersion): EcgStatement[] {
     const statement = ecgStatement(code);
     return statement ? [statement] : [];
   });
-}
-
-/** The ECG centre as its reports name it, by the consortium's organisation identifier. */
-function ecgOrganizationReference(): Reference {
-  const ecg = demoOrganizations.find((organization) => organization.centre === 'ecg');
-  if (!ecg) throw new Error('no organisation of the consortium hosts the ECG centre');
-  return { identifier: { system: Systems.HubOrganization, value: ecg.code }, display: ecg.name };
 }

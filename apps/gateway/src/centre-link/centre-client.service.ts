@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { ClientProxyFactory, type ClientProxy, Transport } from '@nestjs/microservices';
+import { type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import {
   type Centre,
@@ -12,7 +12,7 @@ import {
   type StudySummary,
   centrePattern,
 } from '@hub/contracts';
-import { redisOptions } from '@hub/platform';
+import { createMessageClient } from '@hub/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 
 /**
@@ -24,22 +24,7 @@ export class CentreClient implements OnModuleDestroy {
   private readonly client: ClientProxy;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
-    const { host, port, password, username, db } = redisOptions(config.REDIS_URL);
-    this.client = ClientProxyFactory.create({
-      transport: Transport.REDIS,
-      options: {
-        host,
-        port,
-        password,
-        username,
-        db,
-        // Keep reconnecting after Redis restarts: without retryAttempts Nest drops the client and a
-        // re-created one never listens for replies again. Requests fail fast while disconnected.
-        retryAttempts: Number.MAX_SAFE_INTEGER,
-        retryDelay: 1000,
-        maxRetriesPerRequest: 1,
-      },
-    });
+    this.client = createMessageClient(config.REDIS_URL);
   }
 
   health(centre: Centre, deadlineMs = 2000): Promise<CentreHealthReply> {

@@ -68,6 +68,8 @@ export class RecognitionAdminController {
   ) {
     const { recognized, validityDays } = parseBody(ruleBody, body);
     const split = item.lastIndexOf('|');
+    if (split <= 0 || split === item.length - 1)
+      throw FhirError.badRequest(`name the item as {system}|{code}, not ${item}`, ['item']);
     const [system, code] = [item.slice(0, split), item.slice(split + 1)];
     const [rows] = await this.store.manager.query<[Array<Record<string, unknown>>, number]>(
       `UPDATE gateway.recognition_rule SET recognized = $3, validity_days = $4, updated_by = $5,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { ClientProxyFactory, type ClientProxy, Transport } from '@nestjs/microservices';
+import { type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import {
   type EcgIngestReply,
@@ -8,7 +8,7 @@ import {
   centrePattern,
 } from '@hub/contracts';
 import { CENTRE_CONFIG, type CentreConfig } from '@hub/centre';
-import { redisOptions } from '@hub/platform';
+import { createMessageClient } from '@hub/platform';
 import { EcgSopClasses } from '@hub/ecg';
 
 /**
@@ -48,22 +48,7 @@ export class EcgForwarder implements OnModuleDestroy {
   private readonly client: ClientProxy;
 
   constructor(@Inject(CENTRE_CONFIG) private readonly config: CentreConfig) {
-    const { host, port, password, username, db } = redisOptions(config.REDIS_URL);
-    this.client = ClientProxyFactory.create({
-      transport: Transport.REDIS,
-      options: {
-        host,
-        port,
-        password,
-        username,
-        db,
-        // Keep reconnecting after Redis restarts (a dropped client never listens for replies
-        // again); while disconnected, requests fail fast instead of waiting for Redis.
-        retryAttempts: Number.MAX_SAFE_INTEGER,
-        retryDelay: 1000,
-        maxRetriesPerRequest: 1,
-      },
-    });
+    this.client = createMessageClient(config.REDIS_URL);
   }
 
   /**

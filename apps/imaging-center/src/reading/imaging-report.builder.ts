@@ -1,7 +1,7 @@
-import type { CodeableConcept, DiagnosticReport, Reference } from 'fhir/r4';
+import type { DiagnosticReport, Reference } from 'fhir/r4';
 import { type CatalogueItem } from '@hub/consortium';
 import { Systems } from '@hub/fhir';
-import { type ReleasedCritical } from '@hub/centre';
+import { type ReleasedCritical, catalogueCode } from '@hub/centre';
 
 /** What a released version of an imaging report says, and who stands behind it. */
 export interface ImagingReportRelease {
@@ -34,13 +34,7 @@ export function reportText(findings: string, impression: string): string {
  */
 export function buildImagingReport(release: ImagingReportRelease): DiagnosticReport {
   const { item } = release;
-  const code: CodeableConcept =
-    'system' in item
-      ? {
-          coding: [{ system: item.system, code: item.code, display: item.display }],
-          text: item.displayZh,
-        }
-      : { coding: [{ code: item.code }], text: item.code };
+  const code = catalogueCode('system' in item ? item : undefined, item.code);
   return {
     resourceType: 'DiagnosticReport',
     status: release.status,

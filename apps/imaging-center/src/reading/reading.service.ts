@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Reference } from 'fhir/r4';
 import { type DataSource } from 'typeorm';
 import {
   type ReadingItem,
@@ -8,15 +7,15 @@ import {
   type ReadingView,
   type ReportGetReply,
 } from '@hub/contracts';
-import { demoCatalogue, demoOrganizations } from '@hub/consortium';
+import { demoCatalogue } from '@hub/consortium';
 import {
   CentreOutboxService,
   ReadingEngine,
+  centreOrganizationReference,
   type ReleaseInput,
   draftRequest,
   parseRequest,
 } from '@hub/centre';
-import { Systems } from '@hub/fhir';
 import { IMAGING_CONFIG, type ImagingConfig } from '../imaging-config';
 import { buildImagingReport, imagingCritical } from './imaging-report.builder';
 
@@ -51,7 +50,7 @@ export class ReadingService {
     outbox: CentreOutboxService,
     @Inject(IMAGING_CONFIG) config: ImagingConfig,
   ) {
-    const performer = imagingOrganizationReference();
+    const performer = centreOrganizationReference('imaging');
     this.engine = new ReadingEngine(dataSource, outbox, {
       centre: 'imaging',
       // The demo consortium's catalogue until the catalogue is editable.
@@ -124,17 +123,4 @@ export class ReadingService {
   reportGet(request: unknown): Promise<ReportGetReply | null> {
     return this.engine.reportGet(request);
   }
-}
-
-/**
- * The imaging centre as its reports name it: by the consortium's organisation identifier, which
- * every app shares (the FHIR id of the Organization is the gateway's).
- */
-function imagingOrganizationReference(): Reference {
-  const imaging = demoOrganizations.find((organization) => organization.centre === 'imaging');
-  if (!imaging) throw new Error('no organisation of the consortium hosts the imaging centre');
-  return {
-    identifier: { system: Systems.HubOrganization, value: imaging.code },
-    display: imaging.name,
-  };
 }

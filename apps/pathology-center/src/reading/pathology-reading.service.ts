@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { CodeableConcept, DiagnosticReport, Reference } from 'fhir/r4';
+import type { DiagnosticReport } from 'fhir/r4';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import {
@@ -11,11 +11,13 @@ import {
   type ReadingView,
   type ReportGetReply,
 } from '@hub/contracts';
-import { demoCatalogue, demoOrganizations } from '@hub/consortium';
+import { demoCatalogue } from '@hub/consortium';
 import {
   CentreOutboxService,
   type CodedContent,
   ReadingEngine,
+  catalogueCode,
+  centreOrganizationReference,
   type ReleaseInput,
   type ReleasedCritical,
   parseRequest,
@@ -93,7 +95,7 @@ const frozenRequest = z.object({
 @Injectable()
 export class PathologyReadingService {
   private readonly engine: ReadingEngine;
-  private readonly performer = pathologyOrganizationReference();
+  private readonly performer = centreOrganizationReference('pathology');
   private readonly cosignTypes: Set<string>;
 
   constructor(
@@ -211,13 +213,7 @@ export class PathologyReadingService {
     input: ReleaseInput,
   ): Promise<{ diagnosticReport: DiagnosticReport; critical: ReleasedCritical | null }> {
     const { order, version } = input;
-    const item = this.engine.item(order.code);
-    const code: CodeableConcept = item
-      ? {
-          coding: [{ system: item.system, code: item.code, display: item.display }],
-          text: item.displayZh,
-        }
-      : { coding: [{ code: order.code }], text: order.code };
+    const code = catalogueCode(this.engine.item(order.code), order.code);
     const coded = version.coded ?? {};
     const type =
       typeof coded.histologicalType === 'string'
@@ -321,14 +317,4 @@ async function caseNumberOf(manager: EntityManager, orderId: string): Promise<st
     [orderId],
   );
   return rows[0]?.case_number;
-}
-
-/** The pathology centre as its reports name it, by the consortium's organisation identifier. */
-function pathologyOrganizationReference(): Reference {
-  const centre = demoOrganizations.find((organization) => organization.centre === 'pathology');
-  if (!centre) throw new Error('no organisation of the consortium hosts the pathology centre');
-  return {
-    identifier: { system: Systems.HubOrganization, value: centre.code },
-    display: centre.name,
-  };
 }
