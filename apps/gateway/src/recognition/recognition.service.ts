@@ -3,6 +3,7 @@ import type { Coding, DiagnosticReport, Parameters, ParametersParameter } from '
 import { type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { FhirError, type StoredResource, Systems } from '@hub/fhir';
+import { RESIDENT_ID_SYSTEM, normalizeResidentId } from '@hub/identity';
 import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { FhirStore } from '../fhir/fhir-store.service';
@@ -125,9 +126,12 @@ export class RecognitionService {
         ['Parameters.parameter[code]'],
       );
     const manager = this.store.manager;
+    // Identity numbers are kept with an upper-case check character.
+    const value =
+      patient.system === RESIDENT_ID_SYSTEM ? normalizeResidentId(patient.value) : patient.value;
     const known = await manager.query<Array<{ patient_id: string }>>(
       `SELECT patient_id FROM gateway.patient_identifier WHERE system = $1 AND value = $2`,
-      [patient.system, patient.value],
+      [patient.system, value],
     );
     const patientId = known[0]?.patient_id;
     const now = new Date();
