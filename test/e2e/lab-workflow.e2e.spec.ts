@@ -1,45 +1,13 @@
-import { type Server, type Socket, createServer } from 'node:net';
 import type { Bundle, Communication, DiagnosticReport, Specimen, Task } from 'fhir/r4';
 import { Client as PgClient } from 'pg';
 import { clientToken, userToken } from '../support/auth-client';
-import { makeOrderBundle, makePatient } from '../support/factories';
+import { ClinicEndpoint } from '../support/clinic-endpoint';
+import { makePatient } from '../support/factories';
 import { type RunningHub, eventually, freePort, startHub } from '../support/hub-harness';
+import { orderLabTest, shipAndReceive as shipAndReceiveAtLab } from '../support/lab-client';
 import { hl7Field } from '../support/mllp-client';
 
 jest.setTimeout(180_000);
-
-/** The clinic's HIS over MLLP: keeps every ORU^R01 it is sent and accepts it. */
-class ClinicHis {
-  readonly received: string[] = [];
-  private readonly sockets = new Set<Socket>();
-  private server?: Server;
-
-  async start(port: number): Promise<void> {
-    this.server = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      let buffer = Buffer.alloc(0);
-      socket.on('data', (data: Buffer) => {
-        buffer = Buffer.concat([buffer, data]);
-        const end = buffer.indexOf(Buffer.from([0x1c, 0x0d]));
-        if (end < 0) return;
-        const message = buffer.subarray(buffer.indexOf(0x0b) + 1, end).toString('utf8');
-        buffer = buffer.subarray(end + 2);
-        this.received.push(message);
-        const ack = `MSH|^~\\&|HIS|CLINIC-A|HUB|HUB|20261123||ACK|A${this.received.length}|P|2.5.1\rMSA|AA|${hl7Field(message, 'MSH', 10)}`;
-        socket.write(
-          Buffer.concat([Buffer.from([0x0b]), Buffer.from(ack), Buffer.from([0x1c, 0x0d])]),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
-  }
-}
 
 interface AlertView {
   id: string;
@@ -62,7 +30,7 @@ interface AlertView {
 describe('lab workflow and critical values (e2e)', () => {
   let hub: RunningHub;
   let db: PgClient;
-  const his = new ClinicHis();
+  let his: ClinicEndpoint;
   const tokens: Record<string, string> = {};
 
   const call = async <T>(
@@ -88,39 +56,15 @@ describe('lab workflow and critical values (e2e)', () => {
     return { status: response.status, body: (await response.json()) as T };
   };
 
-  const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
-
   /** A potassium order from clinic A for a new patient; the order, its Task and its Specimen. */
-  const orderPotassium = async (gender: 'male' | 'female' = 'female') => {
-    const patient = makePatient({ gender, birthDate: '1958-04-02' });
-    const bundle = makeOrderBundle({
-      patient,
-      code: { system: 'http://loinc.org', code: '2823-3' },
+  const orderPotassium = (gender: 'male' | 'female' = 'female') =>
+    orderLabTest(call, {
+      clinic: 'clinic-a',
       org: 'CLINIC-A',
+      lab: 'labtech',
+      patient: makePatient({ gender, birthDate: '1958-04-02' }),
+      code: { system: 'http://loinc.org', code: '2823-3' },
     });
-    const posted = await call<Bundle>('clinic-a', 'POST', '/fhir', bundle);
-    expect(posted.status).toBe(200);
-    const orderId = posted.body.entry
-      ?.map((e) => e.response?.location ?? '')
-      .find((l) => l.startsWith('ServiceRequest/'))
-      ?.split('/')[1];
-    if (!orderId) throw new Error('no ServiceRequest in the transaction response');
-    const order = await call<{ specimen?: Array<{ reference: string }> }>(
-      'clinic-a',
-      'GET',
-      `/fhir/ServiceRequest/${orderId}`,
-    );
-    const specimenRef = order.body.specimen?.[0]?.reference;
-    expect(specimenRef).toMatch(/^Specimen\//);
-    const specimen = (await call<Specimen>('clinic-a', 'GET', `/fhir/${specimenRef}`)).body;
-    await eventually(
-      () =>
-        call<{ status: string }>('labtech', 'GET', `/api/lab/specimens/${accessionOf(specimen)}`),
-      (r) => r.status === 200,
-      'the lab to expect the specimen',
-    );
-    return { orderId, specimen, accession: accessionOf(specimen) };
-  };
 
   const taskOf = async (orderId: string) => {
     const bundle = await call<Bundle>(
@@ -132,26 +76,13 @@ describe('lab workflow and critical values (e2e)', () => {
   };
 
   /** Collects and ships `accessions` in one box, then receives the box at the lab. */
-  const shipAndReceive = async (accessions: string[], collectedMinutesAgo = 20) => {
-    const batchId = `BOX-${Date.now()}-${Math.floor(Math.random() * 1000)}`;
-    const shipped = await call<unknown[]>('clinic-a', 'POST', '/api/lab/batches', {
-      batchId,
-      courier: '顺丰 courier 王师傅',
-      departedAt: minutesAgo(collectedMinutesAgo - 5),
-      specimens: accessions.map((accession) => ({
-        accession,
-        collectedAt: minutesAgo(collectedMinutesAgo),
-        collector: '护士 李 nurse Li',
-      })),
+  const shipAndReceive = (accessions: string[], collectedMinutesAgo = 20) =>
+    shipAndReceiveAtLab(call, {
+      clinic: 'clinic-a',
+      lab: 'labtech',
+      accessions,
+      collectedAt: new Date(Date.now() - collectedMinutesAgo * 60_000),
     });
-    expect(shipped.status).toBe(201);
-    return call<Array<{ accession: string; status: string; rejectionReason?: string }>>(
-      'labtech',
-      'POST',
-      `/api/lab/batches/${batchId}/receipt`,
-      {},
-    );
-  };
 
   const alertsOf = async (who: string, orderId: string) =>
     (
@@ -169,7 +100,9 @@ describe('lab workflow and critical values (e2e)', () => {
     db = new PgClient({ connectionString: hub.databaseUrl });
     await db.connect();
     const hisPort = await freePort();
-    await his.start(hisPort);
+    // The clinic's HIS over MLLP: keeps every message it is sent and accepts it.
+    his = new ClinicEndpoint(hisPort, 'utf-8', 'AA');
+    await his.start();
     await db.query(
       `INSERT INTO gateway.delivery_endpoint (org_code, kind, host, port, charset) VALUES ('CLINIC-A', 'mllp', '127.0.0.1', $1, 'UNICODE UTF-8')`,
       [hisPort],
@@ -181,7 +114,7 @@ describe('lab workflow and critical values (e2e)', () => {
   });
 
   afterAll(async () => {
-    await his.stop();
+    await his?.stop();
     await db?.end();
     await hub?.shutdown();
   });
@@ -412,9 +345,3 @@ describe('lab workflow and critical values (e2e)', () => {
     ]);
   });
 });
-
-function accessionOf(specimen: Specimen): string {
-  const value = specimen.accessionIdentifier?.value;
-  if (!value) throw new Error(`Specimen/${specimen.id} has no accession number`);
-  return value;
-}

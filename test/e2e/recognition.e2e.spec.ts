@@ -8,11 +8,19 @@ import type {
   ServiceRequest,
   Task,
 } from 'fhir/r4';
+import { Client as PgClient } from 'pg';
 import { syntheticEcg, writeDicomEcg } from '@hub/ecg';
 import { RESIDENT_ID_SYSTEM } from '@hub/identity';
 import { clientToken, userToken } from '../support/auth-client';
-import { makeOrderBundle, makePatient } from '../support/factories';
-import { type RunningHub, eventually, startHub } from '../support/hub-harness';
+import { ClinicEndpoint } from '../support/clinic-endpoint';
+import {
+  makeOrderBundle,
+  makePatient,
+  makePlacerNumber,
+  makeServiceRequest,
+} from '../support/factories';
+import { type RunningHub, eventually, freePort, startHub } from '../support/hub-harness';
+import { MllpClient, hl7Field } from '../support/mllp-client';
 
 jest.setTimeout(180_000);
 
@@ -311,6 +319,68 @@ describe('mutual recognition (e2e)', () => {
     expect((await call('clinic-b', 'GET', '/api/recognition/figures')).status).toBe(403);
   });
 
+  it('takes a reuse over HL7 (ORC-16 reuse^DiagnosticReport/{id}) and sends the clinic the prior report under its own order', async () => {
+    const patient = makePatient();
+    const prior = await reportedEcg(patient, 4);
+    const residentId = patient.identifier?.[0]?.value ?? '';
+    const his = new ClinicEndpoint(await freePort(), 'utf-8', 'AA');
+    await his.start();
+    const db = new PgClient({ connectionString: hub.databaseUrl });
+    await db.connect();
+    const mllp = await MllpClient.connect(hub.hl7Port);
+    try {
+      await db.query(
+        `INSERT INTO gateway.delivery_endpoint (org_code, kind, host, port) VALUES ('CLINIC-B', 'mllp', '127.0.0.1', $1)`,
+        [his.port],
+      );
+      const order = (placer: string, orcReason: string) =>
+        [
+          `MSH|^~\\&|HIS|CLINIC-B|HUB|HUB|20261123083000+0800||ORM^O01^ORM_O01|C${placer}|P|2.5.1|||||CHN|UNICODE UTF-8`,
+          `PID|1||${residentId}^^^&2.16.156.10011.1.3&ISO^NNCHN||${patient.name?.[0]?.text ?? '患者'}||${(patient.birthDate ?? '').replace(/-/g, '')}|${patient.gender === 'male' ? 'M' : 'F'}`,
+          `ORC|NW|${placer}^HIS|||||^^^^^R${'|'.repeat(9)}${orcReason}`,
+          `OBR|1|||11524-6^ECG^LN|||20261123082000`,
+        ].join('\r');
+      const ordersWithPlacer = async (placer: string) =>
+        (
+          await db.query<{ order_id: string; status: string; decision: string }>(
+            `SELECT o.order_id, o.status, d.decision FROM gateway.service_order o
+               LEFT JOIN gateway.recognition_decision d USING (order_id) WHERE o.placer_value = $1`,
+            [placer],
+          )
+        ).rows;
+
+      // A reuse naming something that is not a recognized prior: AE at ORC-16, nothing stored.
+      const wrongPlacer = makePlacerNumber();
+      const wrong = await mllp.send(order(wrongPlacer, 'reuse^DiagnosticReport/not-a-prior'));
+      expect(hl7Field(wrong, 'MSA', 1)).toBe('AE');
+      expect(hl7Field(wrong, 'ERR', 2)).toBe('ORC^1^16');
+      expect(hl7Field(wrong, 'ERR', 8)).toMatch(/not a recognized prior/);
+      expect(await ordersWithPlacer(wrongPlacer)).toEqual([]);
+
+      const placer = makePlacerNumber();
+      const ack = await mllp.send(order(placer, `reuse^DiagnosticReport/${prior?.id}`));
+      expect(hl7Field(ack, 'MSA', 1)).toBe('AA');
+      const [stored] = await ordersWithPlacer(placer);
+      expect(stored).toMatchObject({ status: 'completed', decision: 'reuse' });
+      // The clinic's HIS gets the prior result as the answer to its own order number.
+      await eventually(
+        async () => his.received.length,
+        (n) => n > 0,
+        'the reused report at the clinic',
+      );
+      const oru = his.received[0];
+      expect(hl7Field(oru, 'MSH', 9)).toBe('ORU^R01^ORU_R01');
+      expect(hl7Field(oru, 'ORC', 2).split('^')[0]).toBe(placer);
+      expect(hl7Field(oru, 'OBR', 4).split('^')[0]).toBe('11524-6');
+      expect(oru).toMatch(/互认/);
+      expect(his.received).toHaveLength(1);
+    } finally {
+      mllp.close();
+      await db.end();
+      await his.stop();
+    }
+  });
+
   it('stops recognizing a centre’s results from the day its EQA for the item lapsed', async () => {
     const patient = makePatient();
     await reportedEcg(patient, 2);
@@ -427,5 +497,186 @@ describe('mutual recognition (e2e)', () => {
     expect(
       (await call('admin', 'POST', `/api/patients/links/${link?.id}/confirmation`, {})).status,
     ).toBe(409);
+  });
+
+  it('merges a duplicate record into the surviving one, moving its numbers and orders, and undoes it', async () => {
+    const suffix = String(Date.now());
+    const mrnA = { system: 'urn:hub:mrn:CLINIC-A', value: `MA${suffix}` };
+    const mrnB = { system: 'urn:hub:mrn:CLINIC-B', value: `MB${suffix}` };
+    const person = {
+      name: [{ text: `司马 秀英${suffix}` }],
+      gender: 'female',
+      birthDate: '1958-03-08',
+      telecom: [{ system: 'phone', value: '13900008888' }],
+    };
+    type PatientBody = {
+      id: string;
+      active?: boolean;
+      identifier?: Array<{ system: string; value: string }>;
+      link?: Array<{ other: { reference: string }; type: string }>;
+    };
+    const a = await call<PatientBody>(
+      'clinic-a',
+      'POST',
+      '/fhir/Patient',
+      { resourceType: 'Patient', identifier: [mrnA], ...person },
+      'application/fhir+json',
+    );
+    // Clinic B first knows the person only by its MRN (an order by identifier) ...
+    const first = await call<ServiceRequest>(
+      'clinic-b',
+      'POST',
+      '/fhir/ServiceRequest',
+      makeServiceRequest({ org: 'CLINIC-B', code: ECG, subject: { identifier: mrnB } }),
+      'application/fhir+json',
+    );
+    expect([a.status, first.status]).toEqual([201, 201]);
+    const bId = /^Patient\/(.+)$/.exec(first.body.subject?.reference ?? '')?.[1] ?? '';
+    expect(bId).not.toBe(a.body.id);
+    type Link = { patientId: string; otherId: string; status: string };
+    const candidateFor = async () =>
+      (await call<Link[]>('admin', 'GET', '/api/patients/links?status=candidate')).body.find(
+        (l) => [l.patientId, l.otherId].sort().join() === [a.body.id, bId].sort().join(),
+      );
+    expect(await candidateFor()).toBeUndefined();
+    // ... then registers them fully: the record gains a name, birth date, sex and phone, and
+    // becomes a candidate for the same person as clinic A's.
+    const registered = await call<PatientBody & { name?: Array<{ text?: string }> }>(
+      'clinic-b',
+      'POST',
+      '/fhir/Patient',
+      { resourceType: 'Patient', identifier: [mrnB], ...person },
+      'application/fhir+json',
+    );
+    expect(registered.body.id).toBe(bId);
+    expect(registered.body.name?.[0]?.text).toBe(person.name[0].text);
+    expect(await candidateFor()).toMatchObject({ status: 'candidate' });
+
+    type Merge = {
+      id: string;
+      sourceId: string;
+      targetId: string;
+      status: string;
+      moved: { identifiers: unknown[]; resources: Array<{ type: string }>; orders: number };
+      review?: Array<{ type: string; id: string }>;
+      unmergedBy?: string;
+    };
+    const mergeBody = { source: `Patient/${bId}`, target: a.body.id, note: '同一人 same person' };
+    expect((await call('clinic-a', 'POST', '/api/patients/merges', mergeBody)).status).toBe(403);
+    const merged = await call<Merge>('admin', 'POST', '/api/patients/merges', mergeBody);
+    expect(merged.status).toBe(201);
+    expect(merged.body).toMatchObject({ sourceId: bId, targetId: a.body.id, status: 'merged' });
+    expect(merged.body.moved.identifiers).toEqual([mrnB]);
+    expect(merged.body.moved.orders).toBe(1);
+    expect(merged.body.moved.resources.map((r) => r.type).sort()).toEqual([
+      'ServiceRequest',
+      'Task',
+    ]);
+
+    // The survivor has both members' numbers and says what it replaces; the duplicate is inactive.
+    const survivor = (await call<PatientBody>('clinic-b', 'GET', `/fhir/Patient/${a.body.id}`))
+      .body;
+    expect(survivor.identifier).toEqual(expect.arrayContaining([mrnA, mrnB]));
+    expect(survivor.link).toEqual([{ other: { reference: `Patient/${bId}` }, type: 'replaces' }]);
+    const replaced = (await call<PatientBody>('clinic-b', 'GET', `/fhir/Patient/${bId}`)).body;
+    expect(replaced.active).toBe(false);
+    expect(replaced.link).toEqual([
+      { other: { reference: `Patient/${a.body.id}` }, type: 'replaced-by' },
+    ]);
+    // Clinic B's order is now the survivor's, and its MRN finds the survivor.
+    const firstNow = await call<ServiceRequest>(
+      'clinic-b',
+      'GET',
+      `/fhir/ServiceRequest/${first.body.id}`,
+    );
+    expect(firstNow.body.subject?.reference).toBe(`Patient/${a.body.id}`);
+    type Pix = { parameter: Array<{ name: string; valueReference?: { reference: string } }> };
+    const pixOf = async (mrn: { system: string; value: string }) =>
+      (
+        await call<Pix>(
+          'clinic-b',
+          'GET',
+          `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${mrn.system}|${mrn.value}`)}`,
+        )
+      ).body.parameter.find((p) => p.name === 'targetId')?.valueReference?.reference;
+    expect(await pixOf(mrnB)).toBe(`Patient/${a.body.id}`);
+    // Orders placed meanwhile, by the MRN or by the replaced record's id, go to the survivor.
+    const during = await call<ServiceRequest>(
+      'clinic-b',
+      'POST',
+      '/fhir/ServiceRequest',
+      makeServiceRequest({ org: 'CLINIC-B', code: ECG, subject: { identifier: mrnB } }),
+      'application/fhir+json',
+    );
+    const byOldId = await call<ServiceRequest>(
+      'clinic-b',
+      'POST',
+      '/fhir/ServiceRequest',
+      makeServiceRequest({ org: 'CLINIC-B', code: ECG, subject: { reference: `Patient/${bId}` } }),
+      'application/fhir+json',
+    );
+    expect([during.body.subject?.reference, byOldId.body.subject?.reference]).toEqual([
+      `Patient/${a.body.id}`,
+      `Patient/${a.body.id}`,
+    ]);
+
+    // What cannot be merged is refused, naming why, and changes nothing.
+    const twoPeople = await Promise.all(
+      ['clinic-a', 'clinic-b'].map((who) =>
+        call<PatientBody>(
+          who,
+          'POST',
+          '/fhir/Patient',
+          makePatient({ birthDate: '1990-01-0' + (who === 'clinic-a' ? '1' : '2') }),
+          'application/fhir+json',
+        ),
+      ),
+    );
+    const refusals = await Promise.all([
+      call('admin', 'POST', '/api/patients/merges', mergeBody),
+      call('admin', 'POST', '/api/patients/merges', { source: a.body.id, target: bId }),
+      call('admin', 'POST', '/api/patients/merges', {
+        source: twoPeople[0].body.id,
+        target: twoPeople[1].body.id,
+      }),
+      call('admin', 'POST', '/api/patients/merges', { source: 'nobody', target: a.body.id }),
+      call('admin', 'POST', '/api/patients/merges', { source: a.body.id }),
+    ]);
+    expect(refusals.map((r) => r.status)).toEqual([409, 409, 409, 404, 400]);
+    expect(JSON.stringify(refusals[2].body)).toMatch(/居民身份证号/);
+
+    // Undone: everything the merge moved goes back; what was written meanwhile is listed to review.
+    const undone = await call<Merge>(
+      'admin',
+      'POST',
+      `/api/patients/merges/${merged.body.id}/unmerge`,
+      { note: '核实为两人 two people after all' },
+    );
+    expect(undone.status).toBe(200);
+    expect(undone.body.status).toBe('unmerged');
+    expect(undone.body.review?.map((r) => r.id)).toEqual(
+      expect.arrayContaining([during.body.id, byOldId.body.id]),
+    );
+    const restored = (await call<PatientBody>('clinic-b', 'GET', `/fhir/Patient/${bId}`)).body;
+    expect(restored.active).toBeUndefined();
+    expect(restored.link).toBeUndefined();
+    const survivorAfter = (await call<PatientBody>('clinic-a', 'GET', `/fhir/Patient/${a.body.id}`))
+      .body;
+    expect(survivorAfter.identifier).toEqual([mrnA]);
+    expect(survivorAfter.link).toBeUndefined();
+    expect(
+      (await call<ServiceRequest>('clinic-b', 'GET', `/fhir/ServiceRequest/${first.body.id}`)).body
+        .subject?.reference,
+    ).toBe(`Patient/${bId}`);
+    expect(await pixOf(mrnB)).toBe(`Patient/${bId}`);
+    expect(
+      (await call('admin', 'POST', `/api/patients/merges/${merged.body.id}/unmerge`, {})).status,
+    ).toBe(409);
+    // The history is kept.
+    const history = await call<Merge[]>('admin', 'GET', `/api/patients/merges?patient=${bId}`);
+    expect(history.body).toHaveLength(1);
+    expect(history.body[0].status).toBe('unmerged');
+    expect(history.body[0].unmergedBy).toBe(undone.body.unmergedBy);
+    expect(undone.body.unmergedBy).toBeTruthy();
   });
 });

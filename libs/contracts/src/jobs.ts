@@ -178,6 +178,11 @@ export interface ReportDeliverPayload {
   org: string;
   /** The report version being delivered (a correction is a later version). */
   version: string;
+  /**
+   * The report is another order's recognized prior result, reused for `orderId` instead of
+   * repeating the test (结果互认): delivered under this order's numbers.
+   */
+  reuse?: boolean;
   traceId: string;
 }
 
@@ -205,7 +210,9 @@ export const jobIds = {
   orderCancel: (orderId: string) => `cancel-${orderId}`,
   taskUpdate: (taskId: string, status: CentreTaskStatus) => `task-${taskId}-${status}`,
   reportSubmit: (reportId: string, version: number) => `report-${reportId}-v${version}`,
-  reportDeliver: (reportId: string, version: string) => `deliver-${reportId}-${version}`,
+  /** `forOrder` when the report is delivered for another order that reused it. */
+  reportDeliver: (reportId: string, version: string, forOrder?: string) =>
+    `deliver-${reportId}-${version}${forOrder ? `-for-${forOrder}` : ''}`,
   orderStatusDeliver: (taskId: string, taskVersion: string) => `status-${taskId}-${taskVersion}`,
   /** One per change: a corrected collection time is a second `collected` event. */
   specimenUpdate: (accession: string, status: SpecimenStatus, at: Date) =>

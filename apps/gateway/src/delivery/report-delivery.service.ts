@@ -313,9 +313,14 @@ export class ReportDeliveryService {
   }
 }
 
-/** One control id per report version, so a retried delivery is recognisable as the same message. */
+/**
+ * One control id per report version (and per reusing order), so a retried delivery is
+ * recognisable as the same message.
+ */
 export function controlIdFor(job: ReportDeliverPayload): string {
-  return `R${job.reportId.replace(/-/g, '').slice(0, 16)}V${job.version}`;
+  return job.reuse
+    ? `U${job.orderId.replace(/-/g, '').slice(0, 16)}V${job.version}`
+    : `R${job.reportId.replace(/-/g, '').slice(0, 16)}V${job.version}`;
 }
 
 function readAckCode(reply: Buffer, encoding: string): string | undefined {

@@ -1,8 +1,12 @@
-import type { HumanName, Identifier, Patient, ServiceRequest } from 'fhir/r4';
+import type { Extension, HumanName, Identifier, Patient, ServiceRequest } from 'fhir/r4';
 import { type AckError, ErrorCodes, type Hl7v2Message, type Hl7v2Segment } from '@hub/hl7v2';
 import { Systems, mrnSystem, placerSystem, typedIdentifier } from '@hub/fhir';
 import { RESIDENT_ID_SYSTEM } from '@hub/identity';
-import { OVERRIDE_EXTENSION, OVERRIDE_REASON_SYSTEM } from '../recognition/recognition-decision';
+import {
+  OVERRIDE_EXTENSION,
+  OVERRIDE_REASON_SYSTEM,
+  REUSE_EXTENSION,
+} from '../recognition/recognition-decision';
 
 /** A refusal of an inbound message: ACK code and the ERR segment that names the problem. */
 export class Hl7Refusal extends Error {
@@ -140,6 +144,32 @@ function mapPatient(pid: Hl7v2Segment, org: string): Patient {
   };
 }
 
+/**
+ * ORC-16 (order control code reason, CWE) carries the clinic's decision about a recognized prior
+ * result (结果互认): `reuse^DiagnosticReport/{id}` reuses the prior that `$recognition-check`
+ * offered instead of ordering (nothing is routed); `{reason}^{text}` orders anyway with one of the
+ * hub's override reasons (`emergency^急诊抢救`). Intake checks both and answers AE at ORC-16.
+ */
+function recognitionDecision(orc: Hl7v2Segment | undefined): Extension | undefined {
+  const code = orc?.get(16, 1).trim().toLowerCase();
+  if (!code) return undefined;
+  const text = orc?.get(16, 2).trim() ?? '';
+  if (code === 'reuse')
+    return {
+      url: REUSE_EXTENSION,
+      valueReference: {
+        reference: text.startsWith('DiagnosticReport/') ? text : `DiagnosticReport/${text}`,
+      },
+    };
+  return {
+    url: OVERRIDE_EXTENSION,
+    valueCodeableConcept: {
+      coding: [{ system: OVERRIDE_REASON_SYSTEM, code }],
+      ...(text ? { text } : {}),
+    },
+  };
+}
+
 function mapOrder(
   orc: Hl7v2Segment | undefined,
   obr: Hl7v2Segment,
@@ -161,27 +191,13 @@ function mapOrder(
       location: { segment: 'OBR', field: 27 },
     });
   }
-  // ORC-16 (order control code reason): the clinic orders despite a recognized prior result
-  // (结果互认), with one of the hub's override reasons; intake checks the code.
-  const overrideReason = orc?.get(16, 1);
+  const decision = recognitionDecision(orc);
   return {
     resourceType: 'ServiceRequest',
     status: 'active',
     intent: 'order',
     priority,
-    ...(overrideReason
-      ? {
-          extension: [
-            {
-              url: OVERRIDE_EXTENSION,
-              valueCodeableConcept: {
-                coding: [{ system: OVERRIDE_REASON_SYSTEM, code: overrideReason.toLowerCase() }],
-                ...(orc?.get(16, 2) ? { text: orc.get(16, 2) } : {}),
-              },
-            },
-          ],
-        }
-      : {}),
+    ...(decision ? { extension: [decision] } : {}),
     // Idempotency is per sending facility: the placer number lives in the facility's placer system.
     identifier: [typedIdentifier('PLAC', placerSystem(org), placer)],
     code: { coding: [{ system, code, display: obr.get(4, 2) || undefined }] },

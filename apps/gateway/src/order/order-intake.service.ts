@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Identifier, Reference, ServiceRequest, Specimen, Task } from 'fhir/r4';
+import type { Identifier, Patient, Reference, ServiceRequest, Specimen, Task } from 'fhir/r4';
 import { demoSpecimenTypes } from '@hub/consortium';
 import { type EntityManager } from 'typeorm';
-import { CentreOrderQueue, JobNames, OrderPriorities, bullPriority, jobIds } from '@hub/contracts';
+import {
+  CentreOrderQueue,
+  JobNames,
+  OrderPriorities,
+  Queues,
+  bullPriority,
+  jobIds,
+} from '@hub/contracts';
 import {
   FhirError,
   Systems,
@@ -20,6 +27,7 @@ import {
 } from '../consortium/consortium.service';
 import { type AuditAgent } from '../audit/accessor';
 import { FhirStore } from '../fhir/fhir-store.service';
+import { survivorOf } from '../patient/patient-merge.service';
 import { PatientService } from '../patient/patient.service';
 import {
   OVERRIDE_EXTENSION,
@@ -286,7 +294,26 @@ export class OrderIntakeService {
         reused: reused?.report,
         agent,
       });
-    if (reused) return { serviceRequest, task, specimen, created: true };
+    if (reused) {
+      // The clinic's own system gets the prior report under this order's numbers (the delivery
+      // decides whether the member has an endpoint).
+      const version = reused.report.meta?.versionId ?? '1';
+      await enqueueInOutbox(
+        manager,
+        Queues.HubDeliveries,
+        JobNames.ReportDeliver,
+        {
+          reportId: reused.report.id,
+          orderId,
+          org,
+          version,
+          reuse: true,
+          traceId: randomUUID(),
+        },
+        { jobId: jobIds.reportDeliver(reused.report.id, version, orderId) },
+      );
+      return { serviceRequest, task, specimen, created: true };
+    }
     await enqueueInOutbox(
       manager,
       CentreOrderQueue[item.centre],
@@ -409,7 +436,8 @@ export class OrderIntakeService {
         throw FhirError.unprocessable(`${path}.subject: Patient/${ref.id} is not known`, [
           `${path}.subject`,
         ]);
-      return ref.id;
+      // A record merged into another: the order goes to the surviving record.
+      return survivorOf(patient as Patient) ?? ref.id;
     }
     if (subject.identifier) {
       const link = await this.patients.linkByIdentifier(

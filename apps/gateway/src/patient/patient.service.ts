@@ -81,7 +81,22 @@ export class PatientService {
           `${path}.identifier: the patient found by the other identifiers already has a different ${clash.system} identifier; correct the identifiers (or have the records merged) before resubmitting`,
         );
       }
-      if (added.length === 0) {
+      // What the record does not say yet (a patient first known by an MRN only) is taken from the
+      // submission; what it says is never overwritten here.
+      const filled = missingDemographics(current, input);
+      const knownId = current.identifier?.find((i) => i.system === RESIDENT_ID_SYSTEM)?.value;
+      const contradicted = knownId
+        ? residentIdDisagreements(knownId, {
+            birthDate: filled.birthDate,
+            gender: filled.gender,
+          })
+        : [];
+      if (contradicted.length)
+        throw FhirError.unprocessable(
+          `${path}: ${contradicted.map((d) => d.reason).join('; ')} (the patient found has that 居民身份证号); correct the registration`,
+          contradicted.map((d) => `${path}.${d.field}`),
+        );
+      if (added.length === 0 && Object.keys(filled).length === 0) {
         // Nothing new about the person: no new version, but the member now sees them.
         await this.addOwner(manager, current.id, org);
         if (agent) await this.store.auditAccess(manager, 'R', 'create', current, agent);
@@ -89,11 +104,13 @@ export class PatientService {
       }
       const updated = await this.store.update(
         manager,
-        { ...current, identifier: [...(current.identifier ?? []), ...added] },
+        { ...current, ...filled, identifier: [...(current.identifier ?? []), ...added] },
         [org],
         agent,
       );
       await this.indexIdentifiers(manager, updated.id, added);
+      // With a name, birth date, sex or phone now known the record may match another.
+      if (Object.keys(filled).length) await this.links.propose(manager, updated);
       return { patient: updated, created: false };
     }
     const { id: _ignored, meta: _meta, ...content } = input;
@@ -244,6 +261,21 @@ export function validatePatientIdentifiers(
     );
   }
   return result;
+}
+
+const DEMOGRAPHICS = ['name', 'gender', 'birthDate', 'telecom', 'address'] as const;
+
+/** The demographic fields the submission gives and the record lacks. */
+function missingDemographics(current: Patient, input: Patient): Partial<Patient> {
+  const filled: Partial<Patient> = {};
+  for (const field of DEMOGRAPHICS) {
+    const given = input[field];
+    const empty =
+      current[field] === undefined || (Array.isArray(current[field]) && !current[field].length);
+    if (given !== undefined && empty && !(Array.isArray(given) && !given.length))
+      Object.assign(filled, { [field]: given });
+  }
+  return filled;
 }
 
 function identifierKey(identifier: Identifier): string {

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { FhirModule } from '../fhir/fhir.module';
 import { PatientLinkController } from '../patient/patient-link.controller';
+import { PatientMergeController } from '../patient/patient-merge.controller';
+import { PatientMergeService } from '../patient/patient-merge.service';
 import { RecognitionAdminController } from './recognition-admin.controller';
 
 /**
@@ -9,5 +11,9 @@ import { RecognitionAdminController } from './recognition-admin.controller';
  * operation (`POST /fhir/ServiceRequest/$recognition-check`) and the HR mark is set where reports
  * are stored; both use RecognitionService (provided by FhirModule).
  */
-@Module({ imports: [FhirModule], controllers: [RecognitionAdminController, PatientLinkController] })
+@Module({
+  imports: [FhirModule],
+  controllers: [RecognitionAdminController, PatientLinkController, PatientMergeController],
+  providers: [PatientMergeService],
+})
 export class RecognitionModule {}

@@ -74,6 +74,27 @@ describe('lab report versions', () => {
     );
   });
 
+  it('dates every result by the specimen’s collection when the clinic recorded it', () => {
+    if (!cbc) throw new Error('no CBC in the demo catalogue');
+    const collectedAt = new Date('2026-11-22T23:30:00Z');
+    const report = buildLabReport({
+      orderId: 'o-1',
+      item: cbc,
+      results: flagged([
+        ['718-7', 120],
+        ['6690-2', 6.1, '2026-11-23T08:10:00+08:00'],
+      ]),
+      performer: { display: 'LAB' },
+      entered,
+      collectedAt,
+    });
+    expect(report.observations.map((o) => o.resource.effectiveDateTime)).toEqual([
+      collectedAt.toISOString(),
+      collectedAt.toISOString(),
+    ]);
+    expect(report.diagnosticReport.effectiveDateTime).toBe(collectedAt.toISOString());
+  });
+
   it('releases final with who verified it, and lists the critical findings', () => {
     const issued = new Date('2026-11-23T02:00:00Z');
     const released = releaseContent(build(), {

@@ -33,9 +33,14 @@ export function buildLabReport(options: {
   results: FlaggedResult[];
   performer: Reference;
   entered: Date;
+  /** When the specimen was collected, as the clinic recorded it. */
+  collectedAt?: Date;
   previousUrls?: ReadonlyMap<string, string>;
 }): BuiltReport {
   const entered = options.entered.toISOString();
+  // A laboratory result describes the patient when the specimen was taken: that is its effective
+  // time (and where the recognition window starts), not when the analyser ran or it was entered.
+  const collected = options.collectedAt?.toISOString();
   const basedOn: Reference[] = [{ reference: `ServiceRequest/${options.orderId}` }];
   const observations = options.results.map((result) => {
     const { analyte, value, effectiveDateTime, range, interpretation, delta } = result;
@@ -60,7 +65,7 @@ export function buildLabReport(options: {
         text: analyte.displayZh,
       },
       basedOn,
-      effectiveDateTime: effectiveDateTime ?? entered,
+      effectiveDateTime: collected ?? effectiveDateTime ?? entered,
       performer: [options.performer],
       valueQuantity: quantity(value),
       interpretation: [

@@ -114,8 +114,8 @@ export class LabResultService {
         // Locked so that two submissions for one order run one after the other.
         const order = await lockOpenOrder(manager, orderId);
         if (!(order instanceof CentreOrder)) return order;
-        const specimen = await this.rejectedSpecimen(manager, orderId);
-        if (specimen) {
+        const specimen = await this.latestSpecimen(manager, orderId);
+        if (specimen?.status === 'rejected') {
           return reject(
             409,
             `specimen ${specimen.accession} of order ${orderId} was rejected (${REJECTION_TEXT[specimen.rejectionReason ?? 'unlabelled']}): results need a new specimen`,
@@ -155,6 +155,7 @@ export class LabResultService {
           results: flagged,
           performer: this.labOrganization,
           entered,
+          collectedAt: specimen?.collectedAt ?? undefined,
           previousUrls,
         });
         const row: LabReport = Object.assign(new LabReport(), {
@@ -240,7 +241,8 @@ export class LabResultService {
       async (manager, enqueue): Promise<ReportVerifyReply> => {
         const order = await lockOpenOrder(manager, orderId);
         if (!(order instanceof CentreOrder)) return order;
-        const rejected = await this.rejectedSpecimen(manager, orderId);
+        const latestSpecimen = await this.latestSpecimen(manager, orderId);
+        const rejected = latestSpecimen?.status === 'rejected' ? latestSpecimen : undefined;
         if (rejected || order.status === 'on-hold')
           return reject(
             409,
@@ -471,15 +473,9 @@ export class LabResultService {
   }
 
   /** The order's latest specimen when it was rejected, else null. */
-  private async rejectedSpecimen(
-    manager: EntityManager,
-    orderId: string,
-  ): Promise<Specimen | null> {
-    const specimen = await manager.findOne(Specimen, {
-      where: { orderId },
-      order: { updatedAt: 'DESC' },
-    });
-    return specimen?.status === 'rejected' ? specimen : null;
+  /** The order's specimen as last changed (a recollection replaces a rejected one). */
+  private latestSpecimen(manager: EntityManager, orderId: string): Promise<Specimen | null> {
+    return manager.findOne(Specimen, { where: { orderId }, order: { updatedAt: 'DESC' } });
   }
 
   private latestVersion(manager: EntityManager, orderId: string): Promise<LabReport | null> {
