@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { ConfigError, closeOnSignals, createLogger, redactUrl } from '@hub/platform';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { hardenHttp } from './security/http-hardening';
+import { mountWorkbench } from './workbench/serve-workbench';
 import { type GatewayConfig, loadGatewayConfig } from './config';
 import { GatewayModule } from './app.module';
 import { checkDependencies } from '@hub/platform';
@@ -35,6 +36,7 @@ async function bootstrap(): Promise<void> {
   app.disable('x-powered-by');
   const releaseHardening = hardenHttp(app, config);
   const closeDashboard = mountQueueDashboard(app, config);
+  mountWorkbench(app);
   await app.listen(config.PORT, '0.0.0.0');
   log.info(
     {

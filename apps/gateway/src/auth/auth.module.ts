@@ -5,6 +5,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { MeController } from './me.controller';
 
 @Module({
   imports: [
@@ -13,7 +14,7 @@ import { AuthService } from './auth.service';
       useFactory: (config: GatewayConfig) => ({ secret: config.JWT_SECRET }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, MeController],
   providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
   // JwtModule: the DICOMweb proxy signs the short-lived accessor tokens the imaging centre checks.
   exports: [AuthService, JwtModule],

@@ -19,7 +19,12 @@ export const ECG_FILE_TYPES = ['application/dicom', 'application/xml', 'text/xml
  * Returns a function that releases the rate limiter's Redis connection.
  */
 export function hardenHttp(app: INestApplication, config: GatewayConfig): () => void {
-  const strict = helmet();
+  // The workbench shows rendered images fetched with the user's token, as blob: URLs.
+  const strict = helmet({
+    contentSecurityPolicy: {
+      directives: { 'img-src': ["'self'", 'data:', 'blob:'] },
+    },
+  });
   // bull-board's page runs its own inline bootstrap script.
   const dashboard = helmet({ contentSecurityPolicy: false });
   app.use((request: Request, response: Response, next: NextFunction) =>
