@@ -305,6 +305,7 @@ function printBanner(demo) {
     rule,
     bold('  医共体诊断协同平台已启动 · Consortium Diagnostic Hub is running'),
     rule,
+    `  工作台 Workbench             ${base}/   (浏览器打开 · open in a browser)`,
     `  网关 Gateway                ${base}`,
     `  FHIR R4 接口 FHIR base       ${base}/fhir`,
     `  健康检查 Health              ${base}/health`,
@@ -319,7 +320,7 @@ function printBanner(demo) {
       bold('  演示账号 Demo credentials'),
       `  客户端 Clients   POST ${base}/auth/token  (grant_type=client_credentials)`,
       ...clients.map(({ clientId, secret }) => `      ${clientId} / ${secret}`),
-      `  用户 Users       POST ${base}/auth/login  密码 password: ${password}`,
+      `  用户 Users       ${base}/ or POST ${base}/auth/login  密码 password: ${password}`,
       `      ${users.join(', ')}`,
       '',
     );
