@@ -259,6 +259,82 @@ describe('lab workflow and critical values (e2e)', () => {
     ).toBe('completed');
   });
 
+  it("shows the physician each waiting result with its range, the patient and the patient's previous values", async () => {
+    const patient = makePatient({ gender: 'male', birthDate: '1950-06-15' });
+    const residentId = patient.identifier![0].value!;
+    const order = (p = patient) =>
+      orderLabTest(call, {
+        clinic: 'clinic-a',
+        org: 'CLINIC-A',
+        lab: 'labtech',
+        patient: p,
+        code: { system: 'http://loinc.org', code: '2823-3' },
+      });
+    const earlier = await order();
+    await shipAndReceive([earlier.accession], 25);
+    // A normal value from the analyser is released at once and reaches the consortium record.
+    await call('lab-analyser', 'POST', '/api/lab/results', {
+      orderId: earlier.orderId,
+      results: [{ code: '2823-3', value: 4.2 }],
+    });
+    await eventually(
+      () =>
+        call<Bundle>(
+          'clinic-a',
+          'GET',
+          `/fhir/DiagnosticReport?based-on=ServiceRequest/${earlier.orderId}`,
+        ),
+      (r) => (r.body.entry?.length ?? 0) === 1,
+      'the first potassium to be stored',
+    );
+    const later = await order();
+    await shipAndReceive([later.accession]);
+    await call('labtech', 'POST', '/api/lab/results', {
+      orderId: later.orderId,
+      results: [{ code: '2823-3', value: 5.6 }],
+    });
+
+    const worklist = await call<
+      Array<{
+        orderId: string;
+        patient: { name: string; residentId: string; gender: string };
+        results: Array<Record<string, unknown> & { previous: Array<Record<string, unknown>> }>;
+      }>
+    >('labdoc', 'GET', '/api/lab/verifications');
+    expect(worklist.status).toBe(200);
+    const item = worklist.body.find((i) => i.orderId === later.orderId);
+    expect(item).toMatchObject({
+      code: '2823-3',
+      enteredBy: 'labtech',
+      enteredByName: '赵检验 (lab technician)',
+      orderNumber: expect.any(String) as unknown,
+      requester: { org: 'CLINIC-A' },
+      item: { displayZh: expect.stringContaining('钾') as unknown },
+      patient: {
+        name: '张三',
+        residentId: `${residentId.slice(0, 6)}********${residentId.slice(-4)}`,
+        gender: 'male',
+        birthDate: '1950-06-15',
+      },
+      results: [
+        {
+          code: '2823-3',
+          value: 5.6,
+          unit: 'mmol/L',
+          low: 3.5,
+          high: 5.3,
+          interpretation: 'H',
+          delta: true,
+          previous: [{ value: 4.2, unit: 'mmol/L', interpretation: 'N', orderId: earlier.orderId }],
+        },
+      ],
+    });
+    expect(JSON.stringify(worklist.body)).not.toContain(residentId);
+    expect(
+      (await call('labchief', 'POST', `/api/lab/reports/${later.orderId}/verification`)).status,
+    ).toBe(200);
+  });
+
   it('escalates a critical value nobody acknowledges, until it is acknowledged', async () => {
     const order = await orderPotassium('male');
     await shipAndReceive([order.accession]);

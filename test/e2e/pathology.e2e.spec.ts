@@ -388,6 +388,11 @@ describe('pathology centre (e2e)', () => {
     });
     expect((await reading('chief', 'POST', orderId, '/cosignature')).body.status).toBe('final');
     expect((await reportOf(orderId, 'final'))?.resultsInterpreter).toHaveLength(2);
+    // The final report does not call the frozen result back a second time.
+    const alerts = (
+      await call<{ alerts: Alert[] }>('clinic-a-doctor', 'GET', '/api/critical-values')
+    ).body.alerts.filter((a) => a.orderId === orderId);
+    expect(alerts).toHaveLength(1);
   });
 
   it('does not release a malignant diagnosis until a second pathologist co-signs', async () => {

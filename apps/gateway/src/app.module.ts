@@ -6,6 +6,7 @@ import { appDataSourceOptions } from '@hub/persistence';
 import { loggerOptions, maskingStream } from '@hub/platform';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CatalogueModule } from './catalogue/catalogue.module';
 import { CentreLinkModule } from './centre-link/centre-link.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { ConsortiumModule } from './consortium/consortium.module';
@@ -23,6 +24,8 @@ import { EcgModule } from './ecg/ecg.module';
 import { RecognitionModule } from './recognition/recognition.module';
 import { PathologyModule } from './pathology/pathology.module';
 import { ImagingModule } from './imaging/imaging.module';
+import { ManagementModule } from './management/management.module';
+import { OpsModule } from './ops/ops.module';
 
 /** The gateway: the hub's single public edge. */
 @Module({})
@@ -63,6 +66,7 @@ export class GatewayModule {
         AuditModule,
         MetricsModule,
         ConsortiumModule,
+        CatalogueModule,
         CentreLinkModule,
         AuthModule,
         FhirModule,
@@ -75,6 +79,8 @@ export class GatewayModule {
         Hl7Module,
         DeliveryModule,
         CriticalValueModule,
+        OpsModule,
+        ManagementModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: FhirExceptionFilter }],

@@ -12,6 +12,7 @@ import { Recognition1763880000920 } from './migrations/1763880000920-Recognition
 import { RecognitionDecisions1763880000930 } from './migrations/1763880000930-RecognitionDecisions';
 import { PatientLinks1763880000940 } from './migrations/1763880000940-PatientLinks';
 import { PatientMerges1763880000950 } from './migrations/1763880000950-PatientMerges';
+import { ServiceOrderCreatedIndex1763880000970 } from './migrations/1763880000970-ServiceOrderCreatedIndex';
 import { CriticalValues1763880000900 } from './migrations/1763880000900-CriticalValues';
 
 /** The gateway's own schema: the consortium record. */
@@ -31,6 +32,7 @@ export const migrations = [
   RecognitionDecisions1763880000930,
   PatientLinks1763880000940,
   PatientMerges1763880000950,
+  ServiceOrderCreatedIndex1763880000970,
 ];
 
 /** Entities mapped with TypeORM; the FHIR store itself uses SQL through the same manager. */

@@ -234,6 +234,28 @@ export interface VerificationListRequest {
   limit?: number;
 }
 
+/**
+ * One result of a version waiting for verification, as the lab stored it: the value, the reference
+ * range that applies to the patient and the lab's interpretation (no patient identity).
+ */
+export interface PendingResult {
+  /** LOINC code of the analyte. */
+  code: string;
+  display: string;
+  displayZh?: string;
+  value: number;
+  unit?: string;
+  /** The reference range that applied (either end may be open). */
+  low?: number;
+  high?: number;
+  interpretation: ResultFlags['interpretation'];
+  /** True when the delta check against the patient's previous value failed. */
+  delta: boolean;
+  /** The lab's note on the result (the failed delta check names the previous value). */
+  note?: string;
+  effectiveDateTime?: string;
+}
+
 /** One report waiting for verification (no patient data: the workbench joins it at the gateway). */
 export interface PendingVerification {
   orderId: string;
@@ -244,6 +266,8 @@ export interface PendingVerification {
   enteredBy: string;
   enteredAt: string;
   flags: ResultFlags[];
+  /** The version's results, for the physician to judge before releasing them. */
+  results?: PendingResult[];
   correctionReason?: string;
 }
 

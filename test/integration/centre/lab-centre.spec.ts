@@ -368,6 +368,7 @@ describe('lab centre (real PostgreSQL and Redis)', () => {
             enteredBy: from.id,
             enteredAt: expect.any(String) as unknown,
             flags: reply.flags,
+            results: expect.any(Array) as unknown,
           },
         ]);
         const inProgress = await waitForJob(
@@ -618,8 +619,24 @@ describe('lab centre (real PostgreSQL and Redis)', () => {
         flags: flags(['2823-3', 'H', true]),
       });
       expect(reply.verifiedBy).toBeUndefined();
+      // The physician sees the value, the range that applied and the failed delta check.
       expect(await pendingFor(order.orderId)).toMatchObject([
-        { flags: flags(['2823-3', 'H', true]) },
+        {
+          flags: flags(['2823-3', 'H', true]),
+          results: [
+            {
+              code: '2823-3',
+              displayZh: '钾',
+              value: 5.5,
+              unit: 'mmol/L',
+              low: 3.5,
+              high: 5.3,
+              interpretation: 'H',
+              delta: true,
+              note: expect.stringContaining('previous 4 mmol/L') as unknown,
+            },
+          ],
+        },
       ]);
 
       expect(await verify(order.orderId, 'labchief')).toMatchObject({ ok: true, status: 'final' });

@@ -116,9 +116,10 @@ describe('critical-value closed loop (real PostgreSQL and Redis)', () => {
 
   /** A potassium order from CLINIC-A, as order intake stores it. */
   async function placeOrder() {
+    const identifier = makePatient().identifier![0];
     const request: ServiceRequest = {
       ...makeServiceRequest({ org: 'CLINIC-A' }),
-      subject: { identifier: makePatient().identifier![0] },
+      subject: { identifier },
     };
     const { serviceRequest } = await fx.intake.submit(request, 'CLINIC-A');
     const owners = (
@@ -127,7 +128,12 @@ describe('critical-value closed loop (real PostgreSQL and Redis)', () => {
         [serviceRequest.id],
       )
     )[0].owner_orgs;
-    return { orderId: serviceRequest.id, subject: serviceRequest.subject, owners };
+    return {
+      orderId: serviceRequest.id,
+      subject: serviceRequest.subject,
+      owners,
+      residentId: identifier.value!,
+    };
   }
 
   /** Stores a released report with one Observation and raises its findings, as result intake does. */
@@ -410,6 +416,35 @@ describe('critical-value closed loop (real PostgreSQL and Redis)', () => {
     });
     const detail = await alerts.get(id, labDoctor, agentOf(labDoctor));
     expect(detail.events.map((e) => e.kind)).toEqual(['raised']);
+  });
+
+  it('names the patient (identity number masked), the reporter and both organisations', async () => {
+    const { ids, residentId } = await releaseReport();
+    const [id] = ids;
+    const expected = {
+      patient: { residentId: `${residentId.slice(0, 6)}********${residentId.slice(-4)}` },
+      reportedBy: 'labdoc',
+      reportedByName: '钱检验医师 (lab physician)',
+      centreName: {
+        zh: expect.stringContaining('检验') as unknown,
+        en: expect.any(String) as unknown,
+      },
+      requesterName: { zh: expect.any(String) as unknown, en: expect.any(String) as unknown },
+    };
+    const listed = (await alerts.list({ status: 'open' }, clinicDoctor, agentOf(clinicDoctor)))
+      .alerts;
+    expect(listed.find((a) => a.id === id)).toMatchObject(expected);
+    const detail = await alerts.get(id, labDoctor, agentOf(labDoctor));
+    expect(detail).toMatchObject(expected);
+    // The whole number is never answered.
+    expect(JSON.stringify([listed, detail])).not.toContain(residentId);
+    const acknowledged = await alerts.acknowledge(
+      id,
+      { readBack: '6.8 mmol/L' },
+      clinicDoctor,
+      agentOf(clinicDoctor),
+    );
+    expect(acknowledged).toMatchObject({ status: 'acknowledged', ...expected });
   });
 
   it('escalates an unacknowledged alert to the backup contact and the supervisor, once per level', async () => {

@@ -8,6 +8,8 @@ export const Roles = [
   'cardiologist',
   'pathologist',
   'it-ops',
+  /** Consortium management (医共体管理): aggregate figures only, no patient data. */
+  'manager',
   'admin',
 ] as const;
 export type Role = (typeof Roles)[number];

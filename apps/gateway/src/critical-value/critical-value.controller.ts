@@ -26,7 +26,7 @@ export class CriticalValueController {
   }
 
   @Get('indicators')
-  @RequireRoles(...CENTRE_ROLES, 'admin')
+  @RequireRoles(...CENTRE_ROLES, 'admin', 'manager')
   indicators(@Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal) {
     return this.alerts.indicators(query, principal);
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Communication, Organization, Reference } from 'fhir/r4';
+import type { Communication, Organization, Patient, Reference } from 'fhir/r4';
 import { type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import {
@@ -30,6 +30,7 @@ import { ConsortiumService, type OrganizationRecord } from '../consortium/consor
 import { parseBody } from '../http/parse-body';
 import { FhirStore } from '../fhir/fhir-store.service';
 import { OutboxRelayService } from '../order/outbox-relay.service';
+import { type PatientSummary, patientSummary } from '../patient/patient-summary';
 
 /** What a centre's released report tells the closed loop (see {@link CriticalValueService.raise}). */
 export interface CriticalValueRaise {
@@ -76,6 +77,18 @@ export interface CriticalAlertView {
   status: CriticalAlertStatus;
   escalationLevel: number;
   acknowledgement?: { by: string; org: string; at: string; readBack: string };
+  /** Who the alert is about: name and masked identity number, for staff to recognise them. */
+  patient?: PatientSummary;
+  /** The display name of the user who released the report (absent for a rule or a system). */
+  reportedByName?: string;
+  /** The releasing centre and the ordering member, by name (Chinese and English). */
+  centreName?: OrganizationName;
+  requesterName?: OrganizationName;
+}
+
+export interface OrganizationName {
+  zh: string;
+  en: string;
 }
 
 export type CriticalAlertEventKind =
@@ -158,6 +171,17 @@ interface EventRow {
   communication_id: string | null;
   read_back: string | null;
   detail: string | null;
+}
+
+/** What an alert's view adds to its row, from the patient record, the users and organisations. */
+interface AlertContextRow {
+  id: string;
+  patient: Patient | null;
+  reported_by_name: string | null;
+  centre_name: string | null;
+  centre_name_en: string | null;
+  requester_name: string | null;
+  requester_name_en: string | null;
 }
 
 /** An acknowledgement's outcome: refusals are answered after their record commits. */
@@ -391,7 +415,7 @@ export class CriticalValueService {
       patientIds: rows.map((row) => row.patient_id),
       query: `critical-values?${new URLSearchParams(status ? { status } : {}).toString()}`,
     });
-    return { alerts: rows.map(toView) };
+    return { alerts: await this.views(rows) };
   }
 
   /** One alert with its events; not visible answers 404 like a missing one. Audited. */
@@ -423,7 +447,8 @@ export class CriticalValueService {
       `SELECT * FROM gateway.critical_alert_event WHERE alert_id = $1 ORDER BY id`,
       [id],
     );
-    return { ...toView(alert), events: events.map(toEventView) };
+    const [view] = await this.views([alert]);
+    return { ...view, events: events.map(toEventView) };
   }
 
   /**
@@ -542,7 +567,8 @@ export class CriticalValueService {
     });
     if (!result.ok) throw result.error;
     this.logger.log({ alertId: id, org: principal.org }, 'critical value acknowledged');
-    return toView(result.alert);
+    const [view] = await this.views([result.alert]);
+    return view;
   }
 
   /**
@@ -554,11 +580,12 @@ export class CriticalValueService {
     principal: Principal,
   ): Promise<CriticalValueIndicators> {
     let scope: AlertScope;
-    if (hasAnyRole(principal, ['admin'])) scope = { kind: 'all' };
+    // Consortium managers read the indicators of every centre and clinic (aggregates only).
+    if (hasAnyRole(principal, ['admin', 'manager'])) scope = { kind: 'all' };
     else if (hasAnyRole(principal, CENTRE_ROLES)) scope = { kind: 'centre', org: principal.org };
     else
       throw FhirError.forbidden(
-        'critical-value indicators are for administrators and centre staff',
+        'critical-value indicators are for administrators, managers and centre staff',
       );
     const range = parseBody(indicatorQuery, query ?? {});
     const from = range.from ? new Date(range.from) : undefined;
@@ -622,6 +649,28 @@ export class CriticalValueService {
         .filter((r) => r.grouped_by === 'clinic')
         .map((r) => ({ org: r.requester_org as string, ...indicator(r) })),
     };
+  }
+
+  /**
+   * The alerts as the API answers them: each with its patient (name, masked identity number), the
+   * reporter's name and the organisations' names, read in one query.
+   */
+  private async views(rows: AlertRow[]): Promise<CriticalAlertView[]> {
+    if (rows.length === 0) return [];
+    const context = await this.store.manager.query<AlertContextRow[]>(
+      `SELECT a.id, p.content AS patient, u.display_name AS reported_by_name,
+         co.name AS centre_name, co.name_en AS centre_name_en,
+         ro.name AS requester_name, ro.name_en AS requester_name_en
+       FROM gateway.critical_alert a
+       LEFT JOIN gateway.fhir_resource p ON p.resource_type = 'Patient' AND p.id = a.patient_id
+       LEFT JOIN gateway.app_user u ON u.username = a.reported_by
+       LEFT JOIN gateway.organization co ON co.code = a.centre_org
+       LEFT JOIN gateway.organization ro ON ro.code = a.requester_org
+       WHERE a.id = ANY($1::uuid[])`,
+      [rows.map((row) => row.id)],
+    );
+    const byId = new Map(context.map((c) => [c.id, c]));
+    return rows.map((row) => withContext(toView(row), row, byId.get(row.id)));
   }
 
   private async scheduleEscalation(
@@ -794,6 +843,24 @@ function toView(row: AlertRow): CriticalAlertView {
           },
         }
       : {}),
+  };
+}
+
+function withContext(
+  view: CriticalAlertView,
+  row: AlertRow,
+  context: AlertContextRow | undefined,
+): CriticalAlertView {
+  if (!context) return view;
+  const name = (zh: string | null, en: string | null) => (zh ? { zh, en: en ?? zh } : undefined);
+  const centreName = name(context.centre_name, context.centre_name_en);
+  const requesterName = name(context.requester_name, context.requester_name_en);
+  return {
+    ...view,
+    patient: patientSummary(row.patient_id, context.patient),
+    ...(context.reported_by_name ? { reportedByName: context.reported_by_name } : {}),
+    ...(centreName ? { centreName } : {}),
+    ...(requesterName ? { requesterName } : {}),
   };
 }
 

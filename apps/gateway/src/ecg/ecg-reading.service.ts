@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Observation, ServiceRequest } from 'fhir/r4';
 import { z } from 'zod';
-import { type EcgStatement, MessageNames, type ReadingView } from '@hub/contracts';
+import { type EcgStatement, MessageNames } from '@hub/contracts';
 import { type StoredResource } from '@hub/fhir';
 import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
@@ -10,7 +10,12 @@ import { CentreClient } from '../centre-link/centre-client.service';
 import { fullAccess } from '../fhir/access-scope';
 import { FhirStore } from '../fhir/fhir-store.service';
 import { parseBody } from '../http/parse-body';
-import { CentreReadingService, readerOf } from '../reading/centre-reading.service';
+import {
+  CentreReadingService,
+  type ReadingViewWithContext,
+  readerOf,
+} from '../reading/centre-reading.service';
+import { ReadingContextRepository } from '../reading/reading-context.repository';
 
 const draftBody = z.object({
   statements: z.array(z.string().trim().min(1).max(32)).max(30).default([]),
@@ -37,7 +42,7 @@ export interface EcgSummary {
 }
 
 /** The reading with its recordings and the patient's previous ECGs, for the cardiologist. */
-export interface EcgReadingView extends ReadingView {
+export interface EcgReadingView extends ReadingViewWithContext {
   recordings: EcgSummary[];
   previous: EcgSummary[];
 }
@@ -52,9 +57,10 @@ export class EcgReadingService extends CentreReadingService {
   constructor(
     centres: CentreClient,
     audit: AuditService,
+    context: ReadingContextRepository,
     private readonly store: FhirStore,
   ) {
-    super('ecg', centres, audit);
+    super('ecg', centres, audit, context);
   }
 
   statements(): Promise<EcgStatement[]> {
@@ -66,7 +72,7 @@ export class EcgReadingService extends CentreReadingService {
     body: unknown,
     principal: Principal,
     agent: AuditAgent,
-  ): Promise<ReadingView> {
+  ): Promise<ReadingViewWithContext> {
     const parsed = parseBody(draftBody, body);
     return this.command(MessageNames.EcgDraft, 'reading-draft', orderId, agent, {
       orderId,

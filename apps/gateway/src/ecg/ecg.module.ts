@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { FhirModule } from '../fhir/fhir.module';
+import { ReadingModule } from '../reading/reading.module';
 import { EcgController } from './ecg.controller';
 import { EcgEventProcessor } from './ecg-event.processor';
 import { EcgObservationService } from './ecg-observation.service';
@@ -12,7 +13,7 @@ import { EcgRecordingService } from './ecg-recording.service';
  * paper, and the cardiologists' reading API.
  */
 @Module({
-  imports: [AuthModule, FhirModule],
+  imports: [AuthModule, FhirModule, ReadingModule],
   controllers: [EcgController],
   providers: [EcgObservationService, EcgEventProcessor, EcgReadingService, EcgRecordingService],
 })

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { FhirModule } from '../fhir/fhir.module';
+import { ReadingModule } from '../reading/reading.module';
 import { DicomwebProxyController } from './dicomweb-proxy.controller';
 import { ImagingEventProcessor } from './imaging-event.processor';
 import { ImagingStudyService } from './imaging-study.service';
@@ -12,7 +13,7 @@ import { ReadingService } from './reading.service';
  * radiologists' reading API.
  */
 @Module({
-  imports: [AuthModule, FhirModule],
+  imports: [AuthModule, FhirModule, ReadingModule],
   controllers: [DicomwebProxyController, ReadingController],
   providers: [ImagingStudyService, ImagingEventProcessor, ReadingService],
 })

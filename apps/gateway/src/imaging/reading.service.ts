@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MessageNames, type ReadingView } from '@hub/contracts';
+import { MessageNames } from '@hub/contracts';
 import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { type Principal } from '../auth/principal';
@@ -7,15 +7,17 @@ import { CentreClient } from '../centre-link/centre-client.service';
 import { parseBody } from '../http/parse-body';
 import {
   CentreReadingService,
+  type ReadingViewWithContext,
   imagingDraftBody,
   readerOf,
 } from '../reading/centre-reading.service';
+import { ReadingContextRepository } from '../reading/reading-context.repository';
 
 /** The radiologists' reading (阅片): a draft is findings and impression. */
 @Injectable()
 export class ReadingService extends CentreReadingService {
-  constructor(centres: CentreClient, audit: AuditService) {
-    super('imaging', centres, audit);
+  constructor(centres: CentreClient, audit: AuditService, context: ReadingContextRepository) {
+    super('imaging', centres, audit, context);
   }
 
   draft(
@@ -23,7 +25,7 @@ export class ReadingService extends CentreReadingService {
     body: unknown,
     principal: Principal,
     agent: AuditAgent,
-  ): Promise<ReadingView> {
+  ): Promise<ReadingViewWithContext> {
     const parsed = parseBody(imagingDraftBody, body);
     return this.command(MessageNames.ReadingDraft, 'reading-draft', orderId, agent, {
       orderId,

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { MessageNames, type PathologyCatalogues, type ReadingView } from '@hub/contracts';
+import { MessageNames, type PathologyCatalogues } from '@hub/contracts';
 import { type AuditAgent } from '../audit/accessor';
 import { AuditService } from '../audit/audit.service';
 import { type Principal } from '../auth/principal';
 import { CentreClient } from '../centre-link/centre-client.service';
 import { parseBody } from '../http/parse-body';
-import { CentreReadingService, readerOf } from '../reading/centre-reading.service';
+import {
+  CentreReadingService,
+  type ReadingViewWithContext,
+  readerOf,
+} from '../reading/centre-reading.service';
+import { ReadingContextRepository } from '../reading/reading-context.repository';
 
 const field = (max: number) => z.string().trim().min(1).max(max);
 const draftBody = z.object({
@@ -30,8 +35,8 @@ const frozenBody = z.object({ text: z.string().trim().min(2).max(2000) });
  */
 @Injectable()
 export class PathologyReadingService extends CentreReadingService {
-  constructor(centres: CentreClient, audit: AuditService) {
-    super('pathology', centres, audit);
+  constructor(centres: CentreClient, audit: AuditService, context: ReadingContextRepository) {
+    super('pathology', centres, audit, context);
   }
 
   catalogues(): Promise<PathologyCatalogues> {
@@ -47,7 +52,7 @@ export class PathologyReadingService extends CentreReadingService {
     body: unknown,
     principal: Principal,
     agent: AuditAgent,
-  ): Promise<ReadingView> {
+  ): Promise<ReadingViewWithContext> {
     const parsed = parseBody(draftBody, body);
     return this.command(MessageNames.PathologyDraft, 'reading-draft', orderId, agent, {
       orderId,
@@ -62,7 +67,7 @@ export class PathologyReadingService extends CentreReadingService {
     body: unknown,
     principal: Principal,
     agent: AuditAgent,
-  ): Promise<ReadingView> {
+  ): Promise<ReadingViewWithContext> {
     const parsed = parseBody(frozenBody, body);
     return this.command(MessageNames.PathologyFrozenResult, 'frozen-result', orderId, agent, {
       orderId,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ReadingModule } from '../reading/reading.module';
 import { PathologyCaseController } from './pathology-case.controller';
 import { PathologyCaseService } from './pathology-case.service';
 import { PathologyReadingController } from './pathology-reading.controller';
@@ -9,6 +10,7 @@ import { PathologyReadingService } from './pathology-reading.service';
  * pathologists' reading.
  */
 @Module({
+  imports: [ReadingModule],
   controllers: [PathologyCaseController, PathologyReadingController],
   providers: [PathologyCaseService, PathologyReadingService],
 })

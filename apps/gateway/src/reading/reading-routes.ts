@@ -9,7 +9,10 @@ import { type CentreReadingService } from './centre-reading.service';
 /**
  * The reading routes every reading centre has, for its readers (`readerRole`; administrators may
  * look at the worklist and a reading), under the subclass's `@Controller('api/<centre>')`:
- * - `GET worklist?modality=&clinic=&status=&limit=`, `GET readings/{orderId}`
+ * - `GET worklist?modality=&clinic=&status=&limit=`, `GET readings/{orderId}`: each order with its
+ *   `patient` (name, 居民身份证号, sex, birth date), `clinic` and catalogue `item` from the record
+ * - every reading answer also carries them, the order's `clinical` notes and `readers` (username →
+ *   display name)
  * - `POST|DELETE readings/{orderId}/claim`, `PUT readings/{orderId}/draft` (the centre's body)
  * - `POST readings/{orderId}/signature`, `…/cosignature`, `POST …/amendment` `{ reason }`
  * A centre's controller extends the class this returns and adds its own routes.
@@ -21,8 +24,12 @@ export function readingRoutes(readerRole: Role) {
 
     @Get('worklist')
     @RequireRoles(readerRole, 'admin')
-    worklist(@Query() query: Record<string, unknown>) {
-      return this.readings.worklist(query);
+    worklist(
+      @Query() query: Record<string, unknown>,
+      @CurrentPrincipal() p: Principal,
+      @Req() r: Request,
+    ) {
+      return this.readings.worklist(query, agentFor(p, r));
     }
 
     @Get('readings/:orderId')

@@ -94,9 +94,10 @@ export class RecognitionAdminController {
   /**
    * The figures (管理指标): per month, member, centre and item, the orders that met a recognized
    * prior: duplicates avoided (reused) and the money saved at catalogue prices, overrides by reason,
-   * and orders where the clinic said nothing.
+   * and orders where the clinic said nothing. Consortium managers read them too (aggregates only).
    */
   @Get('figures')
+  @RequireRoles('admin', 'manager')
   figures(@Query() query: Record<string, unknown>) {
     const { from, to } = parseBody(figuresQuery, query);
     return this.store.manager.query(
@@ -108,11 +109,13 @@ export class RecognitionAdminController {
               coalesce(jsonb_object_agg(reason_code, n) FILTER (WHERE reason_code IS NOT NULL), '{}')
                 AS "overridesByReason",
               count(*) FILTER (WHERE decision = 'none')::int AS undecided
-         FROM (SELECT d.*, count(*) OVER (PARTITION BY date_trunc('month', decided_at), requester_org,
-                      centre, system, code, reason_code) AS n
+         FROM (SELECT d.*,
+                      count(*) OVER (PARTITION BY date_trunc('month', decided_at AT TIME ZONE 'Asia/Shanghai'),
+                                     requester_org, centre, system, code, reason_code) AS n
                  FROM gateway.recognition_decision d
-                WHERE ($1::date IS NULL OR decided_at >= $1::date)
-                  AND ($2::date IS NULL OR decided_at < $2::date + 1)) d
+                -- Days and months are China's, as the figures are read there.
+                WHERE ($1::date IS NULL OR (decided_at AT TIME ZONE 'Asia/Shanghai')::date >= $1::date)
+                  AND ($2::date IS NULL OR (decided_at AT TIME ZONE 'Asia/Shanghai')::date <= $2::date)) d
         GROUP BY 1, 2, 3, 4, 5
         ORDER BY 1, 2, 3, 5`,
       [from ?? null, to ?? null],

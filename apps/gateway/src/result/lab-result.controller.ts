@@ -10,7 +10,8 @@ import { LabResultService } from './lab-result.service';
  * Lab results and their verification, JSON over HTTP:
  * - `POST /api/lab/results`: analyser middleware (or a technician) posts one order's results (with
  *   `correction: { reason }` to correct them); the answer is the version the lab stored and its flags;
- * - `GET /api/lab/verifications`: the worklist of versions waiting for a lab physician;
+ * - `GET /api/lab/verifications`: the worklist of versions waiting for a lab physician, with the
+ *   patient (identity number masked), the results and the patient's previous values;
  * - `POST /api/lab/reports/{orderId}/verification`: a lab physician verifies (审核) and releases.
  */
 @Controller('api/lab')
@@ -26,8 +27,15 @@ export class LabResultController {
 
   @Get('verifications')
   @RequireRoles('lab-tech', 'lab-doctor')
-  pending(@Query('limit') limit?: string) {
-    return this.results.pending(limit === undefined ? undefined : Number(limit));
+  pending(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Query('limit') limit?: string,
+  ) {
+    return this.results.pending(
+      limit === undefined ? undefined : Number(limit),
+      agentFor(principal, request),
+    );
   }
 
   @Post('reports/:orderId/verification')

@@ -67,6 +67,7 @@ export const demoUsers: Array<{
   },
   { username: 'itops', name: '吴运维 (IT operations)', org: 'HUB', roles: ['it-ops'] },
   { username: 'admin', name: '郑管理员 (administrator)', org: 'HUB', roles: ['admin'] },
+  { username: 'manager', name: '孙主任 (consortium manager)', org: 'HUB', roles: ['manager'] },
 ];
 
 /** The FHIR id of an organisation: its code in lower case (`Organization/clinic-a`). */

@@ -12,6 +12,7 @@ const API_PREFIXES = [
   '/auth',
   '/fhir',
   '/dicomweb',
+  '/dicomweb-admin',
   '/hl7',
   '/health',
   '/metrics',

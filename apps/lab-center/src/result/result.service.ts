@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Reference } from 'fhir/r4';
+import { type Observation, type Reference } from 'fhir/r4';
 import { type DataSource, type EntityManager } from 'typeorm';
 import {
   JobNames,
+  type PendingResult,
   type PendingVerification,
   Queues,
   type ReportGetReply,
   type ReportVerifyReply,
   type ReportVerifyRequest,
   type ResultSubmitReply,
+  type ResultFlags,
   type ResultSubmitRequest,
   type VerificationListRequest,
   jobIds,
@@ -303,10 +305,11 @@ export class LabResultService {
         performer: string;
         entered_at: Date;
         flags: PendingVerification['flags'];
+        observations: LabReport['observations'];
         correction_reason: string | null;
       }>
     >(
-      `SELECT r.order_id, r.report_id, r.version, o.code, o.priority, r.performer, r.entered_at, r.flags, r.correction_reason
+      `SELECT r.order_id, r.report_id, r.version, o.code, o.priority, r.performer, r.entered_at, r.flags, r.observations, r.correction_reason
        FROM lab.report r JOIN lab.received_order o ON o.order_id = r.order_id
        WHERE r.status = 'preliminary' AND o.status NOT IN ('cancelled', 'on-hold')
        ORDER BY ${PRIORITY_ORDER}, r.entered_at LIMIT $1`,
@@ -321,6 +324,12 @@ export class LabResultService {
       enteredBy: row.performer,
       enteredAt: row.entered_at.toISOString(),
       flags: row.flags,
+      results: row.observations.map(({ resource }) =>
+        pendingResult(
+          resource,
+          row.flags.find((flag) => flag.code === resource.code.coding?.[0]?.code),
+        ),
+      ),
       ...(row.correction_reason ? { correctionReason: row.correction_reason } : {}),
     }));
   }
@@ -481,6 +490,27 @@ export class LabResultService {
   private latestVersion(manager: EntityManager, orderId: string): Promise<LabReport | null> {
     return manager.findOne(LabReport, { where: { orderId }, order: { version: 'DESC' } });
   }
+}
+
+/** A stored Observation of a version waiting for verification, as the physician judges it. */
+function pendingResult(observation: Observation, flags: ResultFlags | undefined): PendingResult {
+  const coding = observation.code.coding?.[0];
+  const range = observation.referenceRange?.[0];
+  const interpretation = observation.interpretation?.[0]?.coding?.[0]?.code;
+  return {
+    code: coding?.code ?? '',
+    display: coding?.display ?? '',
+    ...(observation.code.text ? { displayZh: observation.code.text } : {}),
+    value: observation.valueQuantity?.value ?? Number.NaN,
+    ...(observation.valueQuantity?.unit ? { unit: observation.valueQuantity.unit } : {}),
+    ...(range?.low?.value !== undefined ? { low: range.low.value } : {}),
+    ...(range?.high?.value !== undefined ? { high: range.high.value } : {}),
+    interpretation:
+      flags?.interpretation ?? (interpretation as ResultFlags['interpretation'] | undefined) ?? 'N',
+    delta: flags?.delta ?? false,
+    ...(observation.note?.[0]?.text ? { note: observation.note[0].text } : {}),
+    ...(observation.effectiveDateTime ? { effectiveDateTime: observation.effectiveDateTime } : {}),
+  };
 }
 
 /** The order locked for change, or the refusal when the lab does not have it or it was cancelled. */

@@ -304,7 +304,10 @@ export class ReadingEngine {
       if (refusal) return refusal;
       const content = await prepare(c.order, c.manager);
       if ('ok' in content) return content;
-      const criticalText = critical === undefined ? c.latest?.criticalText : critical?.text;
+      // A preliminary result's finding was called back when it was released: the report after it
+      // carries a critical finding only when the reader flags one again.
+      const kept = c.latest?.status === 'preliminary' ? null : c.latest?.criticalText;
+      const criticalText = critical === undefined ? kept : critical?.text;
       const text = {
         findings: content.findings,
         impression: content.impression,
