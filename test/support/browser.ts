@@ -61,6 +61,11 @@ export async function signInAs(page: Page, baseUrl: string, username: string, pa
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
+  // Settled: no hover on the header, no table or drawer caught mid-fade.
+  await page.mouse.move(0, 0);
+  await page.evaluate(
+    'Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))',
+  );
   await page.screenshot({ path, fullPage: true });
   return path;
 }

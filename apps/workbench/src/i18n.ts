@@ -38,6 +38,8 @@ void i18n.use(initReactI18next).init({
   lng: savedLanguage(),
   fallbackLng: 'zh',
   defaultNS: 'common',
+  // An area's screens find the shared words (time, errors) without naming the namespace.
+  fallbackNS: 'common',
   interpolation: { escapeValue: false },
   returnNull: false,
 });

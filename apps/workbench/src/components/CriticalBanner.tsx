@@ -43,11 +43,11 @@ export function CriticalBanner() {
   const clinic = hasRole(me, ['clinic-doctor']);
   const open = useQuery({
     queryKey: ['critical-values', 'open'],
-    queryFn: () => api<OpenAlert[]>('/api/critical-values?status=open'),
+    queryFn: () => api<{ alerts: OpenAlert[] }>('/api/critical-values?status=open'),
     enabled: clinic,
     refetchInterval: 15_000,
   });
-  const count = open.data?.length ?? 0;
+  const count = open.data?.alerts.length ?? 0;
   useEffect(() => {
     if (!count) return;
     sound();
@@ -58,6 +58,7 @@ export function CriticalBanner() {
   return (
     <Alert
       banner
+      className="no-print"
       type="error"
       icon={<AlertOutlined />}
       data-testid="critical-banner"
