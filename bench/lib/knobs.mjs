@@ -1,5 +1,6 @@
 // The knobs of both benchmarks (a flag, else an environment variable, else the default), in one
 // place so that `npm run bench`, which runs both, can hand each flag to the benchmark it belongs to.
+// A knob is a whole number from `min` to `max`, or, with a `pattern` (and `describe`), a text.
 import { parseArgs } from 'node:util';
 import { fail } from '../../scripts/lib/output.mjs';
 
@@ -24,7 +25,8 @@ export const DICOMWEB_KNOBS = {
 export function knobLines(knobs) {
   return Object.entries(knobs)
     .map(
-      ([name, knob]) => `  --${name.padEnd(15)} or ${knob.env.padEnd(23)} default ${knob.fallback}`,
+      ([name, knob]) =>
+        `  --${name.padEnd(15)} or ${knob.env.padEnd(23)} default ${knob.fallback === '' ? '(none)' : knob.fallback}`,
     )
     .join('\n');
 }
@@ -53,6 +55,13 @@ export function readKnobs(knobs, help, args = process.argv.slice(2)) {
   const config = {};
   for (const [name, knob] of Object.entries(knobs)) {
     const raw = values[name] ?? process.env[knob.env];
+    // A text knob (e.g. a database name): any value its pattern allows, '' for none.
+    if (knob.pattern) {
+      if (raw && !knob.pattern.test(raw))
+        fail(`--${name} / ${knob.env} must be ${knob.describe}, got "${raw}"`);
+      config[name] = raw || knob.fallback;
+      continue;
+    }
     const value = raw === undefined || raw === '' ? knob.fallback : Number(raw);
     if (!Number.isInteger(value) || value < knob.min || value > knob.max)
       fail(

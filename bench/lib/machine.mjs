@@ -1,21 +1,30 @@
-// The machine line printed with the figures, and how busy the CPUs were before a run.
+// The machine line printed with the figures, and how busy the CPUs were before a run or during a
+// phase of it.
 import { cpus } from 'node:os';
+
+/** All CPUs' time so far (ms): in all and idle; see busySince. */
+export function cpuSnapshot() {
+  return cpus().reduce(
+    (sum, { times }) => {
+      const all = times.user + times.nice + times.sys + times.irq + times.idle;
+      return { all: sum.all + all, idle: sum.idle + times.idle };
+    },
+    { all: 0, idle: 0 },
+  );
+}
+
+/** The share of all CPUs' time spent busy since `before` (a cpuSnapshot()), by anything. */
+export function busySince(before) {
+  const after = cpuSnapshot();
+  const all = after.all - before.all;
+  return all > 0 ? 1 - (after.idle - before.idle) / all : 0;
+}
 
 /** The share of all CPUs' time spent busy over the next `ms` (before the benchmark loads them). */
 export async function cpuBusy(ms) {
-  const total = () =>
-    cpus().reduce(
-      (sum, { times }) => {
-        const all = times.user + times.nice + times.sys + times.irq + times.idle;
-        return { all: sum.all + all, idle: sum.idle + times.idle };
-      },
-      { all: 0, idle: 0 },
-    );
-  const before = total();
+  const before = cpuSnapshot();
   await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = total();
-  const all = after.all - before.all;
-  return all > 0 ? 1 - (after.idle - before.idle) / all : 0;
+  return busySince(before);
 }
 
 export const percent = (share) => `${Math.round(share * 100)} %`;

@@ -43,9 +43,13 @@ export function keepOutput(child) {
   return lines;
 }
 
-/** Starts bench/echo-server.mjs and resolves once it says which port it listens on. */
-export function startEchoServer() {
-  const script = fileURLToPath(new URL('../echo-server.mjs', import.meta.url));
+/**
+ * Starts an echo server (bench/echo-server.mjs, the MLLP one, unless `script` names another) and
+ * resolves once it says which port it listens on.
+ */
+export function startEchoServer(
+  script = fileURLToPath(new URL('../echo-server.mjs', import.meta.url)),
+) {
   const child = spawn(process.execPath, [script, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = keepOutput(child);
   return new Promise((resolve, reject) => {
