@@ -68,6 +68,13 @@ interface Rule {
   validity_days: number;
 }
 
+/** One EQA result of a centre for an item, in force from a day (China time). */
+interface EqaRecord {
+  centre_org: string;
+  passed: boolean;
+  effective_from: string;
+}
+
 /** The eligibility of one result: recognized (with the window's end) or why not. */
 export type Eligibility =
   | { eligible: true; validUntil: Date }
@@ -97,26 +104,8 @@ export class RecognitionService {
     now = new Date(),
   ): Promise<Eligibility> {
     const rule = await this.rule(manager, item);
-    if (!rule?.recognized) return { eligible: false, reason: 'not-recognized' };
-    const validUntil = new Date(observedAt.getTime() + rule.validity_days * DAY_MS);
-    if (!centreOrg) return { eligible: false, reason: 'no-eqa' };
-    const eqa = await manager.query<Array<{ passed: boolean; effective_from: string }>>(
-      `SELECT passed, effective_from::text FROM gateway.eqa_record
-        WHERE centre_org = $1 AND system = $2 AND code = $3
-          AND effective_from <= ($4::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
-        ORDER BY effective_from DESC, id DESC LIMIT 1`,
-      [centreOrg, item.system, item.code, observedAt],
-    );
-    if (!eqa[0]) return { eligible: false, reason: 'no-eqa' };
-    if (!eqa[0].passed)
-      return { eligible: false, reason: 'eqa-lapsed', detail: `since ${eqa[0].effective_from}` };
-    if (validUntil < now)
-      return {
-        eligible: false,
-        reason: 'outside-window',
-        detail: `observed ${observedAt.toISOString()}, ${rule.validity_days} days`,
-      };
-    return { eligible: true, validUntil };
+    const eqa = rule?.recognized && centreOrg ? await this.eqaRecords(manager, item) : [];
+    return judge(rule, eqa, centreOrg, observedAt, now);
   }
 
   /**
@@ -210,17 +199,14 @@ export class RecognitionService {
     if (!rule?.recognized) return { priors: [], refused: [{ reason: 'not-recognized' }] };
     const reports = await this.priorReports(manager, patientId, coding);
     if (reports.length === 0) return { priors: [], refused: [{ reason: 'no-prior' }] };
+    // One read of the item's EQA history for every report: the check stays a few statements
+    // whatever the number of priors.
+    const eqa = await this.eqaRecords(manager, coding);
     const priors = [];
     const refused = [];
     for (const report of reports) {
       const observedAt = observedAtOf(report);
-      const verdict = await this.eligibility(
-        manager,
-        coding,
-        performerOrg(report),
-        observedAt,
-        now,
-      );
+      const verdict = judge(rule, eqa, performerOrg(report), observedAt, now);
       if (verdict.eligible) priors.push({ report, observedAt, validUntil: verdict.validUntil });
       else refused.push({ reason: verdict.reason, reportId: report.id, detail: verdict.detail });
     }
@@ -278,6 +264,19 @@ export class RecognitionService {
       await this.store.auditAccess(manager, 'R', 'recognition-reuse', reused, input.agent);
   }
 
+  /** The item's EQA history at every centre, newest first within a centre. */
+  private eqaRecords(
+    manager: EntityManager,
+    item: { system?: string; code?: string },
+  ): Promise<EqaRecord[]> {
+    return manager.query<EqaRecord[]>(
+      `SELECT centre_org, passed, effective_from::text FROM gateway.eqa_record
+        WHERE system = $1 AND code = $2
+        ORDER BY effective_from DESC, id DESC`,
+      [item.system ?? '', item.code ?? ''],
+    );
+  }
+
   private async rule(
     manager: EntityManager,
     item: { system?: string; code?: string },
@@ -301,6 +300,40 @@ export class RecognitionService {
     );
     return rows.map((row) => row.content);
   }
+}
+
+/** The day in China (YYYY-MM-DD) of an instant: EQA periods are in days there. */
+function chinaDay(at: Date): string {
+  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Recognized, or why not: the item's rule, then the centre's latest EQA entry in force on the day
+ * the result was observed (a pass), then the window from the observation.
+ * @param eqa the item's EQA history (any centres), newest first
+ */
+export function judge(
+  rule: Rule | undefined,
+  eqa: EqaRecord[],
+  centreOrg: string | undefined,
+  observedAt: Date,
+  now: Date,
+): Eligibility {
+  if (!rule?.recognized) return { eligible: false, reason: 'not-recognized' };
+  const validUntil = new Date(observedAt.getTime() + rule.validity_days * DAY_MS);
+  if (!centreOrg) return { eligible: false, reason: 'no-eqa' };
+  const day = chinaDay(observedAt);
+  const inForce = eqa.find((r) => r.centre_org === centreOrg && r.effective_from <= day);
+  if (!inForce) return { eligible: false, reason: 'no-eqa' };
+  if (!inForce.passed)
+    return { eligible: false, reason: 'eqa-lapsed', detail: `since ${inForce.effective_from}` };
+  if (validUntil < now)
+    return {
+      eligible: false,
+      reason: 'outside-window',
+      detail: `observed ${observedAt.toISOString()}, ${rule.validity_days} days`,
+    };
+  return { eligible: true, validUntil };
 }
 
 /** When the result was observed: the report's effective time, else when it was issued. */
