@@ -14,7 +14,7 @@ import { CriticalValueModule } from './critical-value/critical-value.module';
 import { entities, migrations, SCHEMA } from './data-source';
 import { FhirExceptionFilter } from './fhir/fhir-exception.filter';
 import { FhirModule } from './fhir/fhir.module';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { Hl7Module } from './hl7/hl7.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -79,10 +79,10 @@ export class GatewayModule {
         Hl7Module,
         DeliveryModule,
         CriticalValueModule,
+        HealthModule,
         OpsModule,
         ManagementModule,
       ],
-      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: FhirExceptionFilter }],
     };
   }

@@ -1,10 +1,7 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import { type Centre } from '@hub/contracts';
-import { type HealthStatus, RedisPinger, probe } from '@hub/platform';
-import { CentreClient } from '../centre-link/centre-client.service';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { type HealthStatus } from '@hub/platform';
+import { HubProbesService } from '../health/hub-probes.service';
 import { HubQueuesService, type QueueCounts } from './hub-queues.service';
 
 export type OverallStatus = 'up' | 'degraded' | 'down';
@@ -33,40 +30,21 @@ export function overallStatus(
   return apps.every((app) => app.status === 'up') ? 'up' : 'degraded';
 }
 
-/**
- * The same probes as `GET /health` (PostgreSQL, Redis, each configured centre over its `health`
- * message, each with the probe deadline) and the job counts of every queue of the hub.
- */
+/** The probes of `GET /health` (HubProbesService) and the job counts of every queue of the hub. */
 @Injectable()
-export class OpsStatusService implements OnModuleDestroy {
-  private readonly redis: RedisPinger;
-
+export class OpsStatusService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly centres: CentreClient,
+    private readonly probes: HubProbesService,
     private readonly queues: HubQueuesService,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {
-    this.redis = new RedisPinger(config.REDIS_URL);
-  }
+  ) {}
 
   async status(): Promise<OpsStatus> {
-    const [database, redis, queues, ...centreStatuses] = await Promise.all([
-      probe(() => this.dataSource.query('SELECT 1')),
-      probe(() => this.redis.ping()),
+    const [{ database, redis, centres }, queues] = await Promise.all([
+      this.probes.probeAll(),
       this.queues.counts(),
-      ...this.config.CENTRES.map((centre) =>
-        probe(async () => {
-          const reply = await this.centres.health(centre);
-          if (reply.status !== 'up') throw new Error('centre reports down');
-        }),
-      ),
     ]);
     // The gateway answers this request, so it is up.
-    const apps: OpsStatus['apps'] = [
-      { name: 'gateway', status: 'up' },
-      ...this.config.CENTRES.map((name, i) => ({ name, status: centreStatuses[i] })),
-    ];
+    const apps: OpsStatus['apps'] = [{ name: 'gateway', status: 'up' }, ...centres];
     return {
       checkedAt: new Date().toISOString(),
       status: overallStatus(database, redis, apps),
@@ -75,9 +53,5 @@ export class OpsStatusService implements OnModuleDestroy {
       apps,
       queues,
     };
-  }
-
-  onModuleDestroy(): void {
-    this.redis.close();
   }
 }

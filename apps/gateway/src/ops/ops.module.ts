@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HealthModule } from '../health/health.module';
 import { HubQueuesService } from './hub-queues.service';
 import { OpsController } from './ops.controller';
 import { OpsStatusService } from './ops-status.service';
@@ -8,6 +9,7 @@ import { OpsStatusService } from './ops-status.service';
  * workbench, beside the bull-board dashboard at `/admin/queues`.
  */
 @Module({
+  imports: [HealthModule],
   controllers: [OpsController],
   providers: [HubQueuesService, OpsStatusService],
 })
