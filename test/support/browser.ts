@@ -63,9 +63,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   // Settled: no hover on the header, no table or drawer caught mid-fade.
   await page.mouse.move(0, 0);
-  await page.evaluate(
-    'Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))',
-  );
+  // Finite animations only (a spinner never finishes), and never more than 2 s.
+  await page.evaluate(`Promise.race([
+    Promise.all(document.getAnimations()
+      .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+      .map((a) => a.finished.catch(() => null))),
+    new Promise((resolve) => setTimeout(resolve, 2000)),
+  ])`);
   await page.screenshot({ path, fullPage: true });
   return path;
 }
