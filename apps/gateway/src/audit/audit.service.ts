@@ -66,6 +66,33 @@ interface AuditRow {
 }
 
 /**
+ * The INSERT of one audit row; `bind` adds a parameter to the caller's statement and returns its
+ * placeholder, so a writer can put the row in the same statement as the change it records.
+ */
+export function auditInsertSql(event: AuditRecord, bind: (value: unknown) => string): string {
+  const values = [
+    event.type,
+    event.subtype,
+    event.action,
+    event.outcome ?? '0',
+    event.outcomeDesc ? maskResidentIdsInText(event.outcomeDesc) : null,
+    event.agent.subject,
+    event.agent.kind,
+    event.agent.org ?? null,
+    event.agent.roles,
+    event.agent.ip ?? null,
+    event.agent.purpose ?? null,
+    JSON.stringify(event.entities ?? []),
+    [...new Set(event.patientIds ?? [])],
+    event.query ? maskResidentIdsInText(event.query) : null,
+  ].map(bind);
+  return `INSERT INTO gateway.audit_event
+         (type_code, subtype, action, outcome, outcome_desc, agent_subject, agent_kind, agent_org, agent_roles,
+          source_ip, purpose, entities, patient_ids, query)
+       VALUES (${values.join(', ')})`;
+}
+
+/**
  * The audit trail (审计日志): who did what to which record, when, from where and why. Rows are
  * written in the same transaction as the access they record and can never be changed (the table
  * refuses UPDATE and DELETE). Administrators read it as FHIR AuditEvents.
@@ -78,27 +105,10 @@ export class AuditService {
     event: AuditRecord,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
+    const params: unknown[] = [];
     await manager.query(
-      `INSERT INTO gateway.audit_event
-         (type_code, subtype, action, outcome, outcome_desc, agent_subject, agent_kind, agent_org, agent_roles,
-          source_ip, purpose, entities, patient_ids, query)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [
-        event.type,
-        event.subtype,
-        event.action,
-        event.outcome ?? '0',
-        event.outcomeDesc ? maskResidentIdsInText(event.outcomeDesc) : null,
-        event.agent.subject,
-        event.agent.kind,
-        event.agent.org ?? null,
-        event.agent.roles,
-        event.agent.ip ?? null,
-        event.agent.purpose ?? null,
-        JSON.stringify(event.entities ?? []),
-        [...new Set(event.patientIds ?? [])],
-        event.query ? maskResidentIdsInText(event.query) : null,
-      ],
+      auditInsertSql(event, (value) => `$${params.push(value)}`),
+      params,
     );
   }
 

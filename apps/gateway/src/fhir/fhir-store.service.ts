@@ -5,7 +5,7 @@ import type { Bundle, BundleEntry } from 'fhir/r4';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { FhirError, type StoredResource } from '@hub/fhir';
 import { type AuditAgent, type Accessor } from '../audit/accessor';
-import { AuditService } from '../audit/audit.service';
+import { type AuditRecord, AuditService, auditInsertSql } from '../audit/audit.service';
 import { type AccessScope } from './access-scope';
 import { type DateRange, type TokenValue, searchParameters } from './search-parameters';
 
@@ -55,14 +55,25 @@ export class FhirStore {
       ]);
     const now = new Date();
     const stored = this.withMeta({ ...resource, id }, 1, now) as T & StoredResource;
-    await manager.query(
+    // One statement (one round trip) writes the resource, its first history row, its search
+    // index and the audit row: an order stores several resources, and each round trip counted.
+    const params: unknown[] = [
+      stored.resourceType,
+      id,
+      now,
+      JSON.stringify(stored),
+      dedupe(owners),
+    ];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    const steps = [
       `INSERT INTO gateway.fhir_resource (resource_type, id, version_id, last_updated, content, owner_orgs)
        VALUES ($1, $2, 1, $3, $4, $5)`,
-      [stored.resourceType, id, now, JSON.stringify(stored), dedupe(owners)],
-    );
-    await this.writeHistory(manager, stored, 1, now);
-    await this.writeIndex(manager, stored);
-    if (agent) await this.auditWrite(manager, 'C', stored, agent);
+      `INSERT INTO gateway.fhir_resource_history (resource_type, id, version_id, last_updated, content)
+       VALUES ($1, $2, 1, $3, $4)`,
+      ...indexInserts(stored, bind, ''),
+      ...(agent ? [auditInsertSql(this.writeEvent('C', stored, agent), bind)] : []),
+    ];
+    await manager.query(withSteps(steps, 'SELECT 1'), params);
     return stored;
   }
 
@@ -76,24 +87,40 @@ export class FhirStore {
     addOwners: string[] = [],
     agent?: AuditAgent,
   ): Promise<T> {
-    const rows = await manager.query<[Array<{ version_id: number }>, number]>(
-      `UPDATE gateway.fhir_resource SET version_id = version_id + 1, last_updated = $3,
-         owner_orgs = ARRAY(SELECT DISTINCT unnest(owner_orgs || $4::text[]))
-       WHERE resource_type = $1 AND id = $2 RETURNING version_id`,
-      [resource.resourceType, resource.id, new Date(), dedupe(addOwners)],
-    );
-    const version = rows[0]?.[0]?.version_id;
-    if (!version) throw FhirError.notFound(`${resource.resourceType}/${resource.id} is not known`);
     const now = new Date();
-    const stored = this.withMeta(resource, version, now) as T;
-    await manager.query(
-      `UPDATE gateway.fhir_resource SET content = $3, last_updated = $4 WHERE resource_type = $1 AND id = $2`,
-      [resource.resourceType, resource.id, JSON.stringify(stored), now],
+    // One statement: the new version (its meta.versionId set from the row), its history row, the
+    // search index replaced and the audit row, each step only when the resource exists.
+    const params: unknown[] = [
+      resource.resourceType,
+      resource.id,
+      now,
+      JSON.stringify(this.withMeta(resource, 0, now)),
+      dedupe(addOwners),
+    ];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    const exists = 'EXISTS (SELECT 1 FROM current)';
+    const steps = [
+      `UPDATE gateway.fhir_resource SET version_id = version_id + 1, last_updated = $3,
+         owner_orgs = ARRAY(SELECT DISTINCT unnest(owner_orgs || $5::text[])),
+         content = jsonb_set($4::jsonb, '{meta,versionId}', to_jsonb((version_id + 1)::text))
+       WHERE resource_type = $1 AND id = $2 RETURNING version_id, content`,
+      `INSERT INTO gateway.fhir_resource_history (resource_type, id, version_id, last_updated, content)
+       SELECT $1, $2, version_id, $3, content FROM current`,
+      ...INDEX_TABLES.map(
+        (table) =>
+          `DELETE FROM gateway.fhir_search_${table} WHERE resource_type = $1 AND resource_id = $2 AND ${exists}`,
+      ),
+      ...indexInserts(resource, bind, `WHERE ${exists}`),
+      // Unguarded: when the resource is missing the error below rolls the caller's transaction back.
+      ...(agent ? [auditInsertSql(this.writeEvent('U', resource, agent), bind)] : []),
+    ];
+    const rows = await manager.query<Array<{ version_id: number }>>(
+      withSteps(steps, 'SELECT version_id FROM current', 'current'),
+      params,
     );
-    await this.writeHistory(manager, stored, version, now);
-    await this.writeIndex(manager, stored);
-    if (agent) await this.auditWrite(manager, 'U', stored, agent);
-    return stored;
+    const version = rows[0]?.version_id;
+    if (!version) throw FhirError.notFound(`${resource.resourceType}/${resource.id} is not known`);
+    return this.withMeta(resource, version, now) as T;
   }
 
   /** Reads the current version with a row lock, for a read-modify-write inside a transaction. */
@@ -197,15 +224,6 @@ export class FhirStore {
     };
   }
 
-  private async auditWrite(
-    manager: EntityManager,
-    action: 'C' | 'U',
-    resource: StoredResource,
-    agent: AuditAgent,
-  ): Promise<void> {
-    await this.auditAccess(manager, action, action === 'C' ? 'create' : 'update', resource, agent);
-  }
-
   /** Records an access to one resource in the caller's transaction. */
   async auditAccess(
     manager: EntityManager,
@@ -214,17 +232,27 @@ export class FhirStore {
     resource: StoredResource,
     agent: AuditAgent,
   ): Promise<void> {
-    await this.audit.record(
-      {
-        type: '110110',
-        subtype,
-        action,
-        agent,
-        entities: [{ type: resource.resourceType, id: resource.id }],
-        patientIds: patientIdsOf(resource),
-      },
-      manager,
-    );
+    await this.audit.record(this.accessEvent(action, subtype, resource, agent), manager);
+  }
+
+  private accessEvent(
+    action: 'C' | 'R' | 'U',
+    subtype: string,
+    resource: StoredResource,
+    agent: AuditAgent,
+  ): AuditRecord {
+    return {
+      type: '110110',
+      subtype,
+      action,
+      agent,
+      entities: [{ type: resource.resourceType, id: resource.id }],
+      patientIds: patientIdsOf(resource),
+    };
+  }
+
+  private writeEvent(action: 'C' | 'U', resource: StoredResource, agent: AuditAgent): AuditRecord {
+    return this.accessEvent(action, action === 'C' ? 'create' : 'update', resource, agent);
   }
 
   private withMeta(resource: StoredResource, version: number, at: Date): StoredResource {
@@ -233,86 +261,77 @@ export class FhirStore {
       meta: { ...resource.meta, versionId: String(version), lastUpdated: at.toISOString() },
     };
   }
+}
 
-  private async writeHistory(
-    manager: EntityManager,
-    resource: StoredResource,
-    version: number,
-    at: Date,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO gateway.fhir_resource_history (resource_type, id, version_id, last_updated, content) VALUES ($1, $2, $3, $4, $5)`,
-      [resource.resourceType, resource.id, version, at, JSON.stringify(resource)],
-    );
-  }
+const INDEX_TABLES = ['token', 'reference', 'date', 'string'] as const;
 
-  /** Replaces the resource's rows in the four index tables with what its search parameters extract. */
-  private async writeIndex(manager: EntityManager, resource: StoredResource): Promise<void> {
-    const type = resource.resourceType;
-    const id = resource.id;
-    for (const table of ['token', 'reference', 'date', 'string']) {
-      await manager.query(
-        `DELETE FROM gateway.fhir_search_${table} WHERE resource_type = $1 AND resource_id = $2`,
-        [type, id],
-      );
-    }
-    const tokens: Array<[string, string | null, string]> = [];
-    const refs: Array<[string, string, string]> = [];
-    const dates: Array<[string, Date, Date]> = [];
-    const strings: Array<[string, string]> = [];
-    for (const param of searchParameters[type] ?? []) {
-      for (const value of param.extract(resource as unknown as Record<string, unknown>)) {
-        switch (param.type) {
-          case 'token': {
-            const token = value as TokenValue;
-            tokens.push([param.name, token.system ?? null, token.value]);
-            break;
-          }
-          case 'reference': {
-            const ref = value as { type: string; id: string };
-            refs.push([param.name, ref.type, ref.id]);
-            break;
-          }
-          case 'date': {
-            const range = value as DateRange;
-            dates.push([param.name, range.low, range.high]);
-            break;
-          }
-          case 'string':
-            strings.push([param.name, normalizeString(value as string)]);
-            break;
+/** `WITH step0 AS (…), step1 AS (…) … final`; the first step is named `first` when given. */
+function withSteps(steps: string[], final: string, first?: string): string {
+  const named = steps.map((step, i) => `${i === 0 && first ? first : `step${i}`} AS (${step})`);
+  return `WITH ${named.join(',\n')}\n${final}`;
+}
+
+/**
+ * The INSERTs of a resource's search index rows (what its search parameters extract) for the
+ * resource named by $1 (type) and $2 (id); `bind` adds the value arrays as parameters, `where`
+ * guards each row.
+ */
+function indexInserts(
+  resource: StoredResource,
+  bind: (value: unknown) => string,
+  where: string,
+): string[] {
+  const tokens: Array<[string, string | null, string]> = [];
+  const refs: Array<[string, string, string]> = [];
+  const dates: Array<[string, Date, Date]> = [];
+  const strings: Array<[string, string]> = [];
+  for (const param of searchParameters[resource.resourceType] ?? []) {
+    for (const value of param.extract(resource as unknown as Record<string, unknown>)) {
+      switch (param.type) {
+        case 'token': {
+          const token = value as TokenValue;
+          tokens.push([param.name, token.system ?? null, token.value]);
+          break;
         }
+        case 'reference': {
+          const ref = value as { type: string; id: string };
+          refs.push([param.name, ref.type, ref.id]);
+          break;
+        }
+        case 'date': {
+          const range = value as DateRange;
+          dates.push([param.name, range.low, range.high]);
+          break;
+        }
+        case 'string':
+          strings.push([param.name, normalizeString(value as string)]);
+          break;
       }
     }
-    if (tokens.length) {
-      await manager.query(
-        `INSERT INTO gateway.fhir_search_token (resource_type, resource_id, param, system, value)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[])`,
-        [type, id, tokens.map((t) => t[0]), tokens.map((t) => t[1]), tokens.map((t) => t[2])],
-      );
-    }
-    if (refs.length) {
-      await manager.query(
-        `INSERT INTO gateway.fhir_search_reference (resource_type, resource_id, param, target_type, target_id)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[])`,
-        [type, id, refs.map((r) => r[0]), refs.map((r) => r[1]), refs.map((r) => r[2])],
-      );
-    }
-    if (dates.length) {
-      await manager.query(
-        `INSERT INTO gateway.fhir_search_date (resource_type, resource_id, param, low, high)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[])`,
-        [type, id, dates.map((d) => d[0]), dates.map((d) => d[1]), dates.map((d) => d[2])],
-      );
-    }
-    if (strings.length) {
-      await manager.query(
-        `INSERT INTO gateway.fhir_search_string (resource_type, resource_id, param, value)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::text[])`,
-        [type, id, strings.map((s) => s[0]), strings.map((s) => s[1])],
-      );
-    }
   }
+  const column = <R extends unknown[]>(rows: R[], index: number) => rows.map((row) => row[index]);
+  const inserts: string[] = [];
+  if (tokens.length)
+    inserts.push(
+      `INSERT INTO gateway.fhir_search_token (resource_type, resource_id, param, system, value)
+       SELECT $1, $2, * FROM unnest(${bind(column(tokens, 0))}::text[], ${bind(column(tokens, 1))}::text[], ${bind(column(tokens, 2))}::text[]) ${where}`,
+    );
+  if (refs.length)
+    inserts.push(
+      `INSERT INTO gateway.fhir_search_reference (resource_type, resource_id, param, target_type, target_id)
+       SELECT $1, $2, * FROM unnest(${bind(column(refs, 0))}::text[], ${bind(column(refs, 1))}::text[], ${bind(column(refs, 2))}::text[]) ${where}`,
+    );
+  if (dates.length)
+    inserts.push(
+      `INSERT INTO gateway.fhir_search_date (resource_type, resource_id, param, low, high)
+       SELECT $1, $2, * FROM unnest(${bind(column(dates, 0))}::text[], ${bind(column(dates, 1))}::timestamptz[], ${bind(column(dates, 2))}::timestamptz[]) ${where}`,
+    );
+  if (strings.length)
+    inserts.push(
+      `INSERT INTO gateway.fhir_search_string (resource_type, resource_id, param, value)
+       SELECT $1, $2, * FROM unnest(${bind(column(strings, 0))}::text[], ${bind(column(strings, 1))}::text[]) ${where}`,
+    );
+  return inserts;
 }
 
 /** The patients a resource is about: itself for a Patient, its subject (or Task.for) otherwise. */
