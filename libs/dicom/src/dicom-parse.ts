@@ -59,6 +59,16 @@ export interface ParsedInstance {
   encapsulated: boolean;
 }
 
+const PIXEL_DATA = 'x7fe00010';
+
+/** The start of a file given to {@link parseInstance} ends before its Pixel Data: read more. */
+export class IncompletePrefix extends Error {
+  constructor() {
+    super('the header continues past the bytes read so far');
+    this.name = 'IncompletePrefix';
+  }
+}
+
 /** Binary values up to this size are returned inline (InlineBinary); larger ones as bulk data. */
 const INLINE_BINARY_MAX = 1024;
 
@@ -97,15 +107,27 @@ const NUMBER_READERS: Record<string, { size: number; read: keyof dicomParser.Dat
 /**
  * Parses a DICOM Part 10 file (Explicit/Implicit VR Little Endian, Explicit VR Big Endian,
  * Deflated, and encapsulated transfer syntaxes) with dicom-parser.
+ *
+ * `fileSize` larger than `file` means `file` is only the start of a file of that size (see
+ * {@link readInstanceFile}): parsing stops at the Pixel Data element, whose value need not be in
+ * `file`; a native Pixel Data's extent is checked against `fileSize`, and an encapsulated one's
+ * `length` is left `undefined` for the caller to find by walking its items in the file.
  * @throws DicomParseError when it is not DICOM, is truncated, or lacks the identifying UIDs.
+ * @throws IncompletePrefix when `file` is a prefix that ends before the Pixel Data element.
  */
-export function parseInstance(file: Buffer): ParsedInstance {
+export function parseInstance(file: Buffer, fileSize = file.length): ParsedInstance {
+  const prefix = fileSize > file.length;
   if (file.length < 132 || file.toString('latin1', 128, 132) !== 'DICM')
     throw new DicomParseError('not a DICOM Part 10 file: "DICM" is missing at byte 128');
   let dataSet: dicomParser.DataSet;
   try {
-    dataSet = dicomParser.parseDicom(file, { inflater, vrCallback: vrOf });
+    dataSet = dicomParser.parseDicom(file, {
+      inflater,
+      vrCallback: vrOf,
+      ...(prefix ? { untilTag: PIXEL_DATA } : {}),
+    });
   } catch (error) {
+    if (prefix) throw new IncompletePrefix();
     throw new DicomParseError(`the file is truncated or malformed: ${describe(error)}`);
   }
   const bytes = Buffer.from(
@@ -113,11 +135,20 @@ export function parseInstance(file: Buffer): ParsedInstance {
     dataSet.byteArray.byteOffset,
     dataSet.byteArray.byteLength,
   );
+  const pixelElement = dataSet.elements[PIXEL_DATA];
+  if (prefix && !pixelElement) throw new IncompletePrefix();
   for (const element of Object.values(dataSet.elements)) {
-    if (element.dataOffset + element.length > bytes.length)
+    if (prefix && element === pixelElement) {
+      if (!element.hadUndefinedLength && element.dataOffset + element.length > fileSize)
+        throw new DicomParseError('the file is truncated: element (7fe0,0010) runs past its end');
+      continue;
+    }
+    if (element.dataOffset + element.length > bytes.length) {
+      if (prefix) throw new IncompletePrefix();
       throw new DicomParseError(
         `the file is truncated: element (${element.tag.slice(1, 5)},${element.tag.slice(5)}) runs past its end`,
       );
+    }
   }
   const transferSyntaxUid = dataSet.string('x00020010') ?? '';
   const required = (tag: string, name: string) => {
@@ -133,14 +164,15 @@ export function parseInstance(file: Buffer): ParsedInstance {
   const charset = characterSet(dataSet.string('x00080005'));
   const bulkData: ParsedInstance['bulkData'] = [];
   const dataset = toJson(dataSet, charset, bulkData, true);
-  const pixel = dataSet.elements.x7fe00010;
-  const encapsulated = pixel?.encapsulatedPixelData === true;
+  const pixel = pixelElement;
+  const encapsulated =
+    pixel?.encapsulatedPixelData === true || (prefix && pixel?.hadUndefinedLength === true);
   const image = pixel ? imageModule(dataSet) : undefined;
   const pixelData: PixelDataLocation | undefined = pixel
     ? {
         offset: pixel.dataOffset,
-        length: pixel.length,
-        ...(encapsulated
+        length: prefix && pixel.hadUndefinedLength ? Number.NaN : pixel.length,
+        ...(encapsulated && !prefix
           ? {
               fragments: (pixel.fragments ?? []).map((f) => ({
                 position: f.position,

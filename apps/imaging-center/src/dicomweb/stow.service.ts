@@ -8,7 +8,7 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
-import { DicomParseError, type DicomJson, type ParsedInstance, parseInstance } from '@hub/dicom';
+import { DicomParseError, type DicomJson, type ParsedInstance, readInstanceFile } from '@hub/dicom';
 import {
   type EcgIngestReply,
   type EcgIngestRequest,
@@ -192,10 +192,10 @@ export class StowService {
         FailureReasons.CannotUnderstand,
         `its Content-Type is ${part.contentType}; only application/dicom instances are stored`,
       );
-    const bytes = await readFile(part.path);
     let parsed: ParsedInstance;
     try {
-      parsed = parseInstance(bytes);
+      // A large instance is parsed up to its Pixel Data only: a 1 GB upload never sits in memory.
+      ({ parsed } = await readInstanceFile(part.path));
     } catch (error) {
       if (!(error instanceof DicomParseError)) throw error;
       // A DICOM file without its identifying UIDs does not match any storage SOP class.
@@ -225,7 +225,7 @@ export class StowService {
         parsed,
       );
     if (ECG_WAVEFORM_SOP_CLASSES.has(parsed.sopClassUid))
-      return this.forwardEcg(bytes, parsed, part, accessor, traceId, refuse);
+      return this.forwardEcg(await readFile(part.path), parsed, part, accessor, traceId, refuse);
 
     const key = instanceKey(
       parsed.studyInstanceUid,
