@@ -9,7 +9,7 @@ import {
 import { type Request, type Response } from 'express';
 import { FhirError, type IssueType, operationOutcome } from '@hub/fhir';
 import { maskResidentIdsInText } from '@hub/identity';
-import { isDatabaseUnavailable } from '@hub/platform';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '@hub/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 
 const ISSUE_BY_STATUS: Record<number, IssueType> = {
@@ -56,7 +56,7 @@ export class FhirExceptionFilter implements ExceptionFilter {
             operationOutcome(
               'error',
               'transient',
-              `the hub's database is unavailable right now; nothing was stored: send the request again in ${this.config.DB_RETRY_AFTER_S} s`,
+              `${centreUnavailable(exception) ?? "the hub's database is unavailable"} right now; nothing was stored: send the request again in ${this.config.DB_RETRY_AFTER_S} s`,
             ),
           ),
         );
@@ -144,4 +144,10 @@ function toOutcome(exception: unknown) {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : JSON.stringify(error);
+}
+
+/** A centre's reply saying its database is unavailable carries which centre: say so. */
+function centreUnavailable(error: unknown): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === DATABASE_UNAVAILABLE && typeof message === 'string' ? message : undefined;
 }
