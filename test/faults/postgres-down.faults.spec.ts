@@ -1,9 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
 import type { Bundle, OperationOutcome, Task } from 'fhir/r4';
 import { buildDicom } from '@hub/dicom';
+import { DEMO_JWT_SECRET } from '@hub/platform';
 import { clientToken, userToken } from '../support/auth-client';
-import { DicomwebClient } from '../support/dicomweb-client';
+import { DicomwebClient, multipartRelated } from '../support/dicomweb-client';
 import {
   makeOrderBundle,
   makePatient,
@@ -220,6 +222,30 @@ describe('PostgreSQL down (faults)', () => {
       const stow = await dicomweb.store([{ body: ct.bytes }]);
       expect(Date.now() - started).toBeLessThan(ANSWER_WITHIN_MS);
       expect(stow.status).toBe(503);
+      // The archive itself, as the proxy forwards a STOW to it (the gateway refused above before
+      // forwarding, its own audit write having failed): 503 too, its file removed again.
+      const { body, contentType } = multipartRelated([{ body: ct.bytes }]);
+      const archived = await fetch(
+        `http://127.0.0.1:${hub.ports['imaging-center']}/dicomweb/studies`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': contentType,
+            accept: 'application/dicom+json',
+            'x-hub-accessor': await new JwtService({ secret: DEMO_JWT_SECRET }).signAsync(
+              { sub: 'clinic-a', org: 'CLINIC-A', roles: ['clinic-system'], kind: 'accessor' },
+              { expiresIn: 60 },
+            ),
+          },
+          body,
+          signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+        },
+      );
+      expect(archived.status).toBe(503);
+      expect(archived.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      expect(await archived.json()).toMatchObject({
+        message: expect.stringMatching(/imaging centre's database is unavailable/) as string,
+      });
       expect(filesUnder(hub.dataDir)).toHaveLength(filesBefore);
 
       // HL7 over MLLP: AR (system reject: send it again), ERR saying the store is unavailable.
