@@ -1,5 +1,6 @@
 // npm test: install what is missing, build (the e2e tests start the compiled apps), check that
-// PostgreSQL and Redis answer, then run jest (unit, integration and e2e projects) in band.
+// PostgreSQL and Redis answer, then run jest (every project: unit, integration, e2e, faults,
+// browser) in band.
 // Extra arguments go to jest: `npm test -- --selectProjects unit`, `npm test -- order-intake`.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { type Centre } from './queues';
+import { type Centre, type QueueName } from './queues';
 
 /**
  * Job names and payloads. A job carries ids and trace context, never whole records or patient
@@ -238,4 +238,71 @@ export function bullPriority(priority: OrderPriority): number {
     case 'routine':
       return 10;
   }
+}
+
+/** The job names each queue carries, at run time (the types are in {@link QueueJobs}). */
+export const QueueJobNames = {
+  'lab.orders': ['OrderRoute', 'OrderCancel'],
+  'imaging.orders': ['OrderRoute', 'OrderCancel'],
+  'ecg.orders': ['OrderRoute', 'OrderCancel'],
+  'pathology.orders': ['OrderRoute', 'OrderCancel'],
+  'hub.task-events': ['TaskUpdate'],
+  'hub.results': ['ReportSubmit'],
+  'hub.deliveries': ['ReportDeliver', 'OrderStatusDeliver'],
+  'hub.specimen-events': ['SpecimenUpdate'],
+  'hub.imaging-events': ['StudyUpdate'],
+  'hub.ecg-events': ['EcgRecordingStored'],
+  'hub.critical-values': ['CriticalValueEscalate'],
+} as const satisfies { [Q in keyof QueueJobs]: ReadonlyArray<keyof QueueJobs[Q]> };
+
+/** Each job's payload type by job name. */
+interface JobPayloads {
+  OrderRoute: OrderRoutePayload;
+  OrderCancel: OrderCancelPayload;
+  TaskUpdate: TaskUpdatePayload;
+  ReportSubmit: ReportSubmitPayload;
+  ReportDeliver: ReportDeliverPayload;
+  OrderStatusDeliver: OrderStatusDeliverPayload;
+  SpecimenUpdate: SpecimenUpdatePayload;
+  StudyUpdate: StudyUpdatePayload;
+  EcgRecordingStored: EcgRecordingStoredPayload;
+  CriticalValueEscalate: CriticalValueEscalatePayload;
+}
+
+/** The ids a worker cannot act without, and their type, per job name. */
+const REQUIRED_FIELDS: {
+  [N in JobName]: Partial<Record<keyof JobPayloads[N], 'string' | 'number'>>;
+} = {
+  OrderRoute: { orderId: 'string', taskId: 'string', centre: 'string', code: 'string' },
+  OrderCancel: { orderId: 'string', taskId: 'string', centre: 'string' },
+  TaskUpdate: { orderId: 'string', taskId: 'string', centre: 'string', status: 'string' },
+  ReportSubmit: { reportId: 'string', orderId: 'string', centre: 'string', version: 'number' },
+  ReportDeliver: { reportId: 'string', orderId: 'string', org: 'string', version: 'string' },
+  OrderStatusDeliver: { orderId: 'string', taskId: 'string', org: 'string' },
+  SpecimenUpdate: { accession: 'string', orderId: 'string', status: 'string' },
+  StudyUpdate: { studyInstanceUid: 'string' },
+  EcgRecordingStored: { recordingId: 'string', orderId: 'string' },
+  CriticalValueEscalate: { alertId: 'string', level: 'number' },
+};
+
+/**
+ * What is wrong with a job as `queue`'s worker receives it: a name the queue does not carry, or a
+ * payload without the ids the job needs. `undefined` when it is well-formed. Such a job can never
+ * succeed, so a worker fails it at once instead of retrying it (and keeps it for inspection).
+ */
+export function jobProblem(queue: QueueName, name: string, data: unknown): string | undefined {
+  const names: readonly string[] = QueueJobNames[queue];
+  if (!names.includes(name))
+    return `job name "${name}" is not carried by ${queue} (expected ${names.join(' or ')})`;
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    return `the ${name} payload is not an object`;
+  const payload = data as Record<string, unknown>;
+  const problems = Object.entries(REQUIRED_FIELDS[name as JobName])
+    .filter(([field, type]) =>
+      type === 'string'
+        ? typeof payload[field] !== 'string' || payload[field] === ''
+        : typeof payload[field] !== 'number' || !Number.isFinite(payload[field]),
+    )
+    .map(([field, type]) => `${field} (${type})`);
+  return problems.length ? `the ${name} payload lacks ${problems.join(', ')}` : undefined;
 }

@@ -1,5 +1,12 @@
-import { Queue, Worker, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
-import { type QueueJobs, type QueueName } from '@hub/contracts';
+import {
+  Queue,
+  UnrecoverableError,
+  Worker,
+  type Job,
+  type JobsOptions,
+  type WorkerOptions,
+} from 'bullmq';
+import { type QueueJobs, type QueueName, jobProblem } from '@hub/contracts';
 import { redisOptions } from './config';
 
 /** Retry policy for every hub job: exponential backoff, failed jobs kept for inspection and replay. */
@@ -70,9 +77,32 @@ export interface WorkerLog {
 }
 
 /**
- * A worker for `name` whose processor receives typed jobs. With `log`, every failed attempt is
- * logged with its queue, job id and attempt count (BullMQ retries it), and connection errors too:
- * the job ids carry business ids, never patient data.
+ * SQLSTATEs that retrying the same job cannot cure: class 22 (data exception, e.g. an id that is
+ * not a UUID) and 23502 (a required value missing).
+ */
+const PERMANENT_SQLSTATE = /^(22...|23502)$/;
+
+/**
+ * A poison job: it can never succeed as it is, so it fails at once (BullMQ's UnrecoverableError)
+ * with the reason, is kept in the failed set for inspection, and blocks nothing behind it.
+ */
+function poisonReason(queue: QueueName, job: Job, error?: unknown): string | undefined {
+  if (!error) {
+    const problem = jobProblem(queue, job.name, job.data);
+    return problem && `malformed job, not retried: ${problem}`;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && PERMANENT_SQLSTATE.test(code))
+    return `the job's data cannot be stored, not retried: ${(error as Error).message} (SQLSTATE ${code})`;
+  return undefined;
+}
+
+/**
+ * A worker for `name` whose processor receives typed jobs. A malformed job (a name the queue does
+ * not carry, a payload without its ids) or one whose data PostgreSQL refuses as such fails at once
+ * without retries; every other failure is retried with backoff. With `log`, every failed attempt
+ * is logged with its queue, job id and attempt count, and connection errors too: the job ids carry
+ * business ids, never patient data.
  */
 export function createWorker<Q extends QueueName>(
   name: Q,
@@ -82,7 +112,17 @@ export function createWorker<Q extends QueueName>(
   options: Partial<WorkerOptions> = {},
   log?: WorkerLog,
 ): Worker {
-  const worker = new Worker(name, (job) => processor(job as JobOf<Q>), {
+  const run = async (job: Job) => {
+    const malformed = poisonReason(name, job);
+    if (malformed) throw new UnrecoverableError(malformed);
+    try {
+      return await processor(job as JobOf<Q>);
+    } catch (error) {
+      const permanent = poisonReason(name, job, error);
+      throw permanent ? new UnrecoverableError(permanent) : error;
+    }
+  };
+  const worker = new Worker(name, run, {
     connection: { ...redisOptions(redisUrl), maxRetriesPerRequest: null },
     prefix,
     concurrency: 4,
