@@ -231,10 +231,11 @@ runMain(async () => {
       pollMs: config.pollMs,
       // Only results the hub has accepted are asked for, oldest first.
       waiting: () => [...waitingForRead],
-      onReadable: (orderId, at) => {
+      onReadable: (orderId, at, storedAt) => {
         const item = byOrder.get(orderId);
         if (!item || !waitingForRead.has(orderId)) return;
         item.readableAt = at;
+        item.storedAt = storedAt;
         waitingForRead.delete(orderId);
       },
     });
@@ -284,6 +285,9 @@ runMain(async () => {
   const readable = spread(
     accepted.filter((i) => i.readableAt !== undefined).map((i) => i.readableAt - i.dueAt),
   );
+  const stored = spread(
+    accepted.filter((i) => Number.isFinite(i.storedAt)).map((i) => i.storedAt - i.dueAt),
+  );
   const delivered = spread(
     accepted.filter((i) => i.deliveredAt !== undefined).map((i) => i.deliveredAt - i.dueAt),
   );
@@ -313,7 +317,8 @@ runMain(async () => {
       ['from the analyser’s scheduled send to', 'results', 'p50 ms', 'p99 ms', 'max ms'],
       [
         latencyRow('ACK from the hub (AA)', acked),
-        latencyRow('report readable by the clinic (FHIR)', readable),
+        latencyRow('final report written (its meta.lastUpdated)', stored),
+        latencyRow('final report read by the clinic (FHIR poll)', readable),
         latencyRow('ORU^R01 delivered to the clinic’s HIS', delivered),
       ],
     ),
@@ -321,7 +326,7 @@ runMain(async () => {
   console.log(
     `(the analyser’s phase took ${fixed(sending.elapsedMs / 1000, 1)} s, last ACK included; it wrote each message ${ms(lateWrite.p50)} ms after its due time at p50, ${ms(lateWrite.max)} ms at most; ` +
       `the clinic's ${count(reader.requests)} FHIR polls took ${ms(reader.busyMs / Math.max(1, reader.requests))} ms on average, ` +
-      `so "readable" is late by at most one poll interval plus one poll; CPUs ${percent(busyResults)} busy during the result load)\n`,
+      `so a report became readable between its writing (meta.lastUpdated, set before its commit) and its reading, which is late by at most one poll interval plus one poll; the target is judged on the reading; CPUs ${percent(busyResults)} busy during the result load)\n`,
   );
   const pg = baselines.postgres.perSecond;
   const redis = baselines.redis.perSecond;
@@ -359,20 +364,32 @@ runMain(async () => {
     row({ benchmark, figure: 'offered rate', value: config.rate, unit: 'results/s' }),
     row({
       benchmark,
-      figure: 'ORU → report readable by the clinic, p50',
+      figure: 'ORU → final report written (meta.lastUpdated), p50',
+      value: stored.p50,
+      unit: 'ms',
+    }),
+    row({
+      benchmark,
+      figure: 'ORU → final report written (meta.lastUpdated), p99',
+      value: stored.p99,
+      unit: 'ms',
+    }),
+    row({
+      benchmark,
+      figure: 'ORU → final report read by the clinic (FHIR poll), p50',
       value: readable.p50,
       unit: 'ms',
     }),
     row({
       benchmark,
-      figure: 'ORU → report readable by the clinic, p99',
+      figure: 'ORU → final report read by the clinic (FHIR poll), p99',
       value: readable.p99,
       unit: 'ms',
       target: { op: '<=', value: TARGET_P99_MS, unit: 'ms' },
     }),
     row({
       benchmark,
-      figure: 'ORU → report readable by the clinic, max',
+      figure: 'ORU → final report read by the clinic (FHIR poll), max',
       value: readable.max,
       unit: 'ms',
     }),

@@ -1,22 +1,27 @@
 // npm run bench: the HL7 MLLP benchmark (bench/hl7.mjs), then the DICOMweb one (bench/dicomweb.mjs),
-// then the ECG one (bench/ecg.mjs), then the recognition one (bench/recognition.mjs), each in its own
-// process. A flag goes to every benchmark that has it (`--instances` to DICOMweb, `--recordings` to
-// ECG, `--patients`, `--observations`, `--checks` … to recognition, `--clients` to DICOMweb, ECG and
-// recognition, `--connections` and any other to HL7; see bench/lib/knobs.mjs, ecg-knobs.mjs and
-// recognition-knobs.mjs), `--help` to all; the environment goes to all. Each runs even when one
-// before it found errors; the exit code is the worst of them, and an interruption (Ctrl-C) stops
-// here with 130 once the running benchmark has cleaned up.
+// then the ECG one (bench/ecg.mjs), the result-to-clinic one (bench/results.mjs), the memory one
+// (bench/memory.mjs), then the recognition one (bench/recognition.mjs), each in its own process.
+// A flag goes to every benchmark that has it (`--instances` to DICOMweb, `--recordings` to ECG,
+// `--patients`, `--observations`, `--checks` … to recognition, `--clients` to DICOMweb, ECG and
+// recognition, `--rate`, `--results` … to result-to-clinic, `--upload-mb` … to memory,
+// `--connections` and any other to HL7; see bench/lib/knobs.mjs, ecg-knobs.mjs,
+// recognition-knobs.mjs and results-knobs.mjs), `--help` to all; the environment goes to all. Each
+// runs even when one before it found errors; the exit code is the worst of them, and an
+// interruption (Ctrl-C) stops here with 130 once the running benchmark has cleaned up.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ECG_KNOBS } from './lib/ecg-knobs.mjs';
 import { DICOMWEB_KNOBS } from './lib/knobs.mjs';
 import { RECOGNITION_KNOBS } from './lib/recognition-knobs.mjs';
+import { MEMORY_KNOBS, RESULTS_KNOBS } from './lib/results-knobs.mjs';
 
 /** In running order; `knobs: undefined` takes the flags no other benchmark has. */
 const BENCHMARKS = [
   { script: 'hl7.mjs', knobs: undefined },
   { script: 'dicomweb.mjs', knobs: DICOMWEB_KNOBS },
   { script: 'ecg.mjs', knobs: ECG_KNOBS },
+  { script: 'results.mjs', knobs: RESULTS_KNOBS },
+  { script: 'memory.mjs', knobs: MEMORY_KNOBS },
   { script: 'recognition.mjs', knobs: RECOGNITION_KNOBS },
 ];
 

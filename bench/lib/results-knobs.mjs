@@ -4,7 +4,7 @@
 // variables.
 export const RESULTS_KNOBS = {
   rate: { env: 'BENCH_RESULTS_RATE', fallback: 100, min: 1, max: 10_000 },
-  results: { env: 'BENCH_RESULTS', fallback: 1500, min: 1, max: 1_000_000 },
+  results: { env: 'BENCH_RESULTS', fallback: 1000, min: 1, max: 1_000_000 },
   'results-warmup': { env: 'BENCH_RESULTS_WARMUP', fallback: 100, min: 0, max: 100_000 },
   'analyser-connections': {
     env: 'BENCH_RESULTS_CONNECTIONS',
@@ -13,7 +13,7 @@ export const RESULTS_KNOBS = {
     max: 256,
   },
   'poll-ms': { env: 'BENCH_RESULTS_POLL_MS', fallback: 50, min: 1, max: 10_000 },
-  'drain-seconds': { env: 'BENCH_RESULTS_DRAIN_SECONDS', fallback: 60, min: 1, max: 3600 },
+  'drain-seconds': { env: 'BENCH_RESULTS_DRAIN_SECONDS', fallback: 120, min: 1, max: 3600 },
 };
 
 export const MEMORY_KNOBS = {

@@ -173,8 +173,9 @@ export function startClinicReceiver(onMessage) {
 /**
  * The clinic's FHIR client: every `pollMs` (or at once when the last answer took longer) it asks
  * `GET /fhir/DiagnosticReport?based-on=ServiceRequest/<id>,…&status=final` for the oldest
- * `perRequest` orders it still waits for, and calls `onReadable(orderId, at)` for each final
- * report, `at` being when the answer was read. So each report crosses the wire once, and a
+ * `perRequest` orders it still waits for, and calls `onReadable(orderId, at, storedAt)` for each
+ * final report, `at` being when the answer was read and `storedAt` the report's meta.lastUpdated
+ * (both performance.now() ms). So each report crosses the wire once, and a
  * report is seen at most one polling interval plus one request after it became readable.
  * `waiting()` gives the order ids still waited for, oldest first. stop() ends it and answers the
  * number of requests, their total time and the problems seen.
@@ -207,7 +208,9 @@ export function startClinicReader({
             problem(`HTTP ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
           for (const entry of body.entry ?? []) {
             const orderId = entry.resource?.basedOn?.[0]?.reference?.split('/')[1];
-            if (orderId) onReadable(orderId, at);
+            // When the hub wrote it, on this process's clock (same machine, same wall clock).
+            const storedAt = Date.parse(entry.resource?.meta?.lastUpdated) - performance.timeOrigin;
+            if (orderId) onReadable(orderId, at, storedAt);
           }
         } catch (error) {
           problem(error.message);
