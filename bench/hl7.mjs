@@ -21,6 +21,7 @@ import { cpuBusy, machineLine, percent } from './lib/machine.mjs';
 import { ackProblem, orderMessage, residentId } from './lib/orders.mjs';
 import { launchHub, startEchoServer } from './lib/processes.mjs';
 import { problemLines, summarize, table } from './lib/report.mjs';
+import { resultRow, writeResults } from './lib/results.mjs';
 import {
   createDatabase,
   databaseUrlFor,
@@ -28,6 +29,9 @@ import {
   dropDatabase,
   settledOrderCount,
 } from './lib/storage.mjs';
+
+/** Issue 11's targets for HL7 MLLP intake on a 2-core machine. */
+const TARGET_RATE = 1000; // messages/s over 8 connections
 
 const HELP = `npm run bench [-- --connections N --messages N --warmup N --ack-timeout-ms N --max-seconds N]
 (or node bench/hl7.mjs …: the HL7 benchmark alone)
@@ -135,6 +139,36 @@ runMain(async () => {
     );
   console.log(table(...rows));
   console.log('(latency: from writing a message to reading its whole ACK; warm-up excluded)\n');
+
+  const benchmark = `HL7 MLLP intake (${config.connections} connections)`;
+  writeResults({
+    name: 'hl7',
+    title: `HL7 MLLP: ${plan}`,
+    rows: [
+      resultRow({
+        benchmark,
+        figure: 'hub messages/s',
+        value: rows[1].rate,
+        unit: 'messages/s',
+        baseline: { name: 'bare MLLP echo', value: rows[0].rate, unit: 'messages/s' },
+        target: { op: '>=', value: TARGET_RATE, unit: 'messages/s' },
+      }),
+      resultRow({
+        benchmark,
+        figure: 'hub ACK p50',
+        value: rows[1].p50,
+        unit: 'ms',
+        baseline: { name: 'bare MLLP echo', value: rows[0].p50, unit: 'ms' },
+      }),
+      resultRow({
+        benchmark,
+        figure: 'hub ACK p99',
+        value: rows[1].p99,
+        unit: 'ms',
+        baseline: { name: 'bare MLLP echo', value: rows[0].p99, unit: 'ms' },
+      }),
+    ],
+  });
 
   let failed = false;
   for (const [name, run] of [
