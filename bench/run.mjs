@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ECG_KNOBS } from './lib/ecg-knobs.mjs';
+import { FHIR_KNOBS } from './lib/fhir-knobs.mjs';
 import { DICOMWEB_KNOBS } from './lib/knobs.mjs';
 import { RECOGNITION_KNOBS } from './lib/recognition-knobs.mjs';
 import {
@@ -24,6 +25,7 @@ import { bold } from '../scripts/lib/output.mjs';
 
 /** In running order; `knobs: undefined` takes the flags no other benchmark has. */
 const BENCHMARKS = [
+  { script: 'fhir.mjs', knobs: FHIR_KNOBS },
   { script: 'hl7.mjs', knobs: undefined },
   { script: 'dicomweb.mjs', knobs: DICOMWEB_KNOBS },
   { script: 'ecg.mjs', knobs: ECG_KNOBS },
