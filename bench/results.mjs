@@ -40,7 +40,7 @@ import {
 import { megabytes, rssNow, sampleRss } from './lib/rss.mjs';
 import { createDatabase, databaseUrlFor, deleteRedisKeys, dropDatabase } from './lib/storage.mjs';
 
-const HELP = `npm run bench:results [-- --rate N --results N --results-warmup N --analyser-connections N --poll-ms N --drain-seconds N]
+const HELP = `npm run bench:results [-- --result-rate N --results N --results-warmup N --analyser-connections N --poll-ms N --drain-seconds N]
 ${knobLines(RESULTS_KNOBS)}
   DATABASE_URL (server only; the database is hub_bench_<pid>), REDIS_URL as for npm start`;
 
@@ -67,7 +67,7 @@ const { signal, defer, cleanUp, checkpoint } = lifecycle(
 function readConfig() {
   const knobs = readKnobs(RESULTS_KNOBS, HELP);
   return {
-    rate: knobs.rate,
+    rate: knobs['result-rate'],
     results: knobs.results,
     warmup: knobs['results-warmup'],
     connections: knobs['analyser-connections'],

@@ -75,7 +75,7 @@ export async function measureHttpEcho({ seconds, connections, body = defaultBody
     });
     return { phase, ...figures(phase) };
   } finally {
-    await pool.close();
+    await pool.destroy().catch(() => undefined);
     await server.stop();
   }
 }

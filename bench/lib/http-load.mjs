@@ -30,14 +30,21 @@ export function openPool(port, connections) {
 }
 
 /**
- * Sends one request (`{ method, path, headers, body }`) and judges its answer with
+ * POSTs one request (`{ path, headers, body }`, other fields are the caller's) and judges its answer with
  * `judge(status, text, request)` (a problem text, or undefined when right). Adds to `result` and
  * returns the latency in ms from `startedAt` (performance.now()) to the whole answer read.
  */
 async function send(pool, request, judge, result, startedAt, signal) {
+  if (signal?.aborted) return;
   result.requests++;
   try {
-    const { statusCode, body } = await pool.request({ method: 'POST', ...request, signal });
+    const { path, headers, body: payload } = request;
+    const { statusCode, body } = await pool.request({
+      method: 'POST',
+      path,
+      headers,
+      body: payload,
+    });
     const text = await body.text();
     const latency = performance.now() - startedAt;
     result.latencies.push(latency);
@@ -50,24 +57,40 @@ async function send(pool, request, judge, result, startedAt, signal) {
 }
 
 /**
+ * Runs `phase()`; an interruption meanwhile destroys the pool, which fails the requests under way
+ * at once (one listener per phase, not one per request).
+ */
+async function abortable(pool, signal, phase) {
+  const destroy = () => void pool.destroy().catch(() => undefined);
+  signal?.addEventListener('abort', destroy, { once: true });
+  try {
+    return await phase();
+  } finally {
+    signal?.removeEventListener('abort', destroy);
+  }
+}
+
+/**
  * Closed loop: `clients` clients over one pool of as many connections, each sending
- * `makeRequest(seq)` (seq counts across phases and clients), waiting for the whole answer, then
+ * `makeRequest()`, waiting for the whole answer, then
  * sending the next, until `seconds` have passed. Latency from sending to the whole answer read.
  */
-export async function closedLoop({ pool, clients, seconds, makeRequest, judge, signal }) {
-  const result = phaseResult();
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < deadline && !signal?.aborted) {
-        const request = makeRequest();
-        await send(pool, request, judge, result, performance.now(), signal);
-      }
-    }),
-  );
-  result.elapsedMs = performance.now() - started;
-  return result;
+export function closedLoop({ pool, clients, seconds, makeRequest, judge, signal }) {
+  return abortable(pool, signal, async () => {
+    const result = phaseResult();
+    const started = performance.now();
+    const deadline = started + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (performance.now() < deadline && !signal?.aborted) {
+          const request = makeRequest();
+          await send(pool, request, judge, result, performance.now(), signal);
+        }
+      }),
+    );
+    result.elapsedMs = performance.now() - started;
+    return result;
+  });
 }
 
 /**
@@ -76,29 +99,31 @@ export async function closedLoop({ pool, clients, seconds, makeRequest, judge, s
  * Latency from the scheduled time to the whole answer read. A request still unanswered when the
  * schedule ends is awaited (at most the request time-out).
  */
-export async function openLoop({ pool, rate, seconds, makeRequest, judge, signal }) {
-  const result = phaseResult();
-  const total = Math.round(rate * seconds);
-  const intervalMs = 1000 / rate;
-  const inFlight = [];
-  const started = performance.now();
-  let issued = 0;
-  while (issued < total && !signal?.aborted) {
-    const now = performance.now();
-    // Every request whose time has come is sent now, stamped with its own scheduled time.
-    while (issued < total && started + issued * intervalMs <= now) {
-      const scheduledAt = started + issued * intervalMs;
-      inFlight.push(send(pool, makeRequest(), judge, result, scheduledAt, signal));
-      issued++;
+export function openLoop({ pool, rate, seconds, makeRequest, judge, signal }) {
+  return abortable(pool, signal, async () => {
+    const result = phaseResult();
+    const total = Math.round(rate * seconds);
+    const intervalMs = 1000 / rate;
+    const inFlight = [];
+    const started = performance.now();
+    let issued = 0;
+    while (issued < total && !signal?.aborted) {
+      const now = performance.now();
+      // Every request whose time has come is sent now, stamped with its own scheduled time.
+      while (issued < total && started + issued * intervalMs <= now) {
+        const scheduledAt = started + issued * intervalMs;
+        inFlight.push(send(pool, makeRequest(), judge, result, scheduledAt, signal));
+        issued++;
+      }
+      const wait = started + issued * intervalMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 10)));
+      else await new Promise((resolve) => setImmediate(resolve));
     }
-    const wait = started + issued * intervalMs - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 10)));
-    else await new Promise((resolve) => setImmediate(resolve));
-  }
-  result.scheduleMs = performance.now() - started;
-  await Promise.all(inFlight);
-  result.elapsedMs = performance.now() - started;
-  return result;
+    result.scheduleMs = performance.now() - started;
+    await Promise.all(inFlight);
+    result.elapsedMs = performance.now() - started;
+    return result;
+  });
 }
 
 /** Requests/s, p50/p99/max (ms) of a phase; `rate` counts answered-right requests only. */

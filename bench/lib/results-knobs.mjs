@@ -3,7 +3,7 @@
 // the benchmark that has it. No name is shared with another benchmark, and so are the environment
 // variables.
 export const RESULTS_KNOBS = {
-  rate: { env: 'BENCH_RESULTS_RATE', fallback: 100, min: 1, max: 10_000 },
+  'result-rate': { env: 'BENCH_RESULTS_RATE', fallback: 100, min: 1, max: 10_000 },
   results: { env: 'BENCH_RESULTS', fallback: 1000, min: 1, max: 1_000_000 },
   'results-warmup': { env: 'BENCH_RESULTS_WARMUP', fallback: 100, min: 0, max: 100_000 },
   'analyser-connections': {
