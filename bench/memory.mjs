@@ -20,7 +20,7 @@ import {
   checkServices,
   redactUrl,
 } from '../scripts/lib/services.mjs';
-import { row, writeBenchJson } from './lib/bench-json.mjs';
+import { resultRow as row, writeResults } from './lib/results.mjs';
 import { dicomWriterFile } from './lib/dicom-archive.mjs';
 import { knobLines, readKnobs } from './lib/knobs.mjs';
 import { stowFromDisk, writeLargeInstances } from './lib/large-upload.mjs';
@@ -85,7 +85,7 @@ runMain(async () => {
       `${tmpdir()} has ${fixed((bavail * bsize) / 1e9, 1)} GB free; the upload needs about ${fixed(needed / 1e9, 1)} GB (set TMPDIR or --upload-mb)`,
     );
 
-  let idle, before, during, upload, written, stored, hubDied, hubLog;
+  let apps, idle, before, during, upload, written, stored, hubDied, hubLog;
   try {
     const workDir = await mkdtemp(join(tmpdir(), 'hub-bench-memory-'));
     defer(`deleting ${workDir}`, () => rm(workDir, { recursive: true, force: true }));
@@ -106,7 +106,7 @@ runMain(async () => {
     defer(`deleting Redis keys ${redisPrefix}:*`, () => deleteRedisKeys(redisUrl, redisPrefix));
     checkpoint();
     say(`starting the hub (REDIS_PREFIX=${redisPrefix}) and waiting for /health`);
-    const apps = await launchHub({
+    apps = await launchHub({
       databaseUrl,
       redisUrl,
       prefix: redisPrefix,
@@ -139,7 +139,10 @@ runMain(async () => {
     if (dead) hubDied = `${dead.name} exited during the run\n${apps.describe()}`;
     hubLog = apps.describe();
   } catch (error) {
-    if (!signal.aborted) throw error;
+    if (!signal.aborted) {
+      if (apps) console.error(`the apps' last lines (LOG_LEVEL=warn):\n${apps.describe()}`);
+      throw error;
+    }
   } finally {
     await cleanUp();
   }
@@ -207,7 +210,7 @@ runMain(async () => {
       unit: 'MB/s',
     }),
   ];
-  const file = await writeBenchJson('memory', title, rows);
+  const file = writeResults({ name: 'memory', title, rows });
 
   let failed = false;
   const watched = ['gateway', 'imaging-center'];

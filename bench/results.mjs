@@ -21,7 +21,7 @@ import {
   redactUrl,
 } from '../scripts/lib/services.mjs';
 import { measurePostgres, measureRedis } from './lib/baselines.mjs';
-import { row, writeBenchJson } from './lib/bench-json.mjs';
+import { resultRow as row, writeResults } from './lib/results.mjs';
 import { knobLines, readKnobs } from './lib/knobs.mjs';
 import { lifecycle } from './lib/lifecycle.mjs';
 import { runLoad } from './lib/load.mjs';
@@ -120,7 +120,7 @@ runMain(async () => {
   const byOrder = new Map();
   const byControl = new Map();
   const unexpected = { messages: 0, other: new Map() };
-  let baselines, idle, ordersRss, resultsRss, sending, reader, hubDied, busyResults, hubLog;
+  let apps, baselines, idle, ordersRss, resultsRss, sending, reader, hubDied, busyResults, hubLog;
 
   try {
     say(`creating ${redactUrl(databaseUrl)} (migrations and demo seed of dist/)`);
@@ -156,7 +156,7 @@ runMain(async () => {
     await setClinicEndpoint(databaseUrl, receiver.port);
 
     say(`starting the hub (REDIS_PREFIX=${redisPrefix}) and waiting for /health`);
-    const apps = await launchHub({ databaseUrl, redisUrl, prefix: redisPrefix });
+    apps = await launchHub({ databaseUrl, redisUrl, prefix: redisPrefix });
     defer('stopping the hub', apps.stop);
     await apps.ready(signal);
     checkpoint();
@@ -273,7 +273,10 @@ runMain(async () => {
     if (dead) hubDied = `${dead.name} exited during the run\n${apps.describe()}`;
     hubLog = apps.describe();
   } catch (error) {
-    if (!signal.aborted) throw error;
+    if (!signal.aborted) {
+      if (apps) console.error(`the apps' last lines (LOG_LEVEL=warn):\n${apps.describe()}`);
+      throw error;
+    }
   } finally {
     await cleanUp();
   }
@@ -462,7 +465,7 @@ runMain(async () => {
       }),
     ]),
   ];
-  const file = await writeBenchJson('results', title, rows);
+  const file = writeResults({ name: 'results', title, rows });
 
   let failed = false;
   const verdict = (met, text) => (met ? ok(text) : complain(text));
