@@ -139,3 +139,31 @@ export async function shipAndReceive(gateway, tokens, accessions, batchPrefix) {
       );
   }
 }
+
+/**
+ * Where the results for `orderIds` are in the hub's pipeline (for a run that ended before all were
+ * delivered): reports the lab released, final DiagnosticReports in the gateway's FHIR record, and
+ * ORU^R01 the gateway logged as delivered.
+ */
+export function pipelineCounts(databaseUrl, orderIds) {
+  return withClient(databaseUrl, async (client) => {
+    const one = async (sql, values) => (await client.query(sql, values)).rows[0].n;
+    return {
+      released: await one(
+        `SELECT count(DISTINCT order_id)::int AS n FROM lab.report WHERE order_id = ANY($1) AND status = 'final'`,
+        [orderIds],
+      ),
+      stored: await one(
+        `SELECT count(*)::int AS n FROM gateway.fhir_resource
+          WHERE resource_type = 'DiagnosticReport' AND content->>'status' = 'final'
+            AND content->'basedOn'->0->>'reference' = ANY($1)`,
+        [orderIds.map((id) => `ServiceRequest/${id}`)],
+      ),
+      delivered: await one(
+        `SELECT count(DISTINCT order_ids)::int AS n FROM gateway.hl7_message
+          WHERE direction = 'out' AND status = 'delivered' AND order_ids && $1::text[]`,
+        [orderIds],
+      ),
+    };
+  });
+}
