@@ -50,6 +50,7 @@ const IDLE_SETTLE_MS = 3000;
 const MIB = 1024 * 1024;
 
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+const instances = (n) => `${n} ${n === 1 ? 'instance' : 'instances'}`;
 
 const { signal, defer, cleanUp, checkpoint } = lifecycle(
   'stopping the apps, dropping the bench database, deleting the files',
@@ -122,7 +123,7 @@ runMain(async () => {
     const { clinic } = await hubTokens(gateway);
 
     say(
-      `STOW-RS of ${written.files.length} instances, ${fixed(written.bytes / MIB, 0)} MiB, in one request through ${gateway}/dicomweb; RSS every ${config.sampleMs} ms`,
+      `STOW-RS of ${instances(written.files.length)}, ${fixed(written.bytes / MIB, 0)} MiB, in one request through ${gateway}/dicomweb; RSS every ${config.sampleMs} ms`,
     );
     before = rssNow(processes);
     const sampler = sampleRss(processes, config.sampleMs);
@@ -150,7 +151,7 @@ runMain(async () => {
 
   const title = 'Memory: each app’s RSS idle, and its growth during a 1 GB STOW-RS upload';
   console.log(
-    `\n${bold(title)}: ${written.files.length} instances of ${fixed(written.bytes / written.files.length / MIB, 1)} MiB, ` +
+    `\n${bold(title)}: ${instances(written.files.length)} of ${fixed(written.bytes / written.files.length / MIB, 1)} MiB, ` +
       `${fixed(written.bytes / MIB, 0)} MiB in one request; ${machineLine(busyAtStart)}\n`,
   );
   if (busyAtStart > 0.25)
@@ -237,7 +238,7 @@ runMain(async () => {
         ? `NOT met by ${over.map((p) => `${p.name} (${megabytes(p.peak)} MB)`).join(', ')}`
         : `met (largest ${megabytes(Math.max(...peaks.map((p) => p.peak)))} MB)`),
   );
-  const answer = `upload: HTTP ${upload.status}; ${stored.instances} of ${written.files.length} instances stored (${fixed(stored.bytes / MIB, 0)} MiB)`;
+  const answer = `upload: HTTP ${upload.status}; ${stored.instances} of ${instances(written.files.length)} stored (${fixed(stored.bytes / MIB, 0)} MiB)`;
   if (upload.status === 200 && stored.instances === written.files.length) ok(answer);
   else {
     failed = true;
