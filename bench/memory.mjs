@@ -40,6 +40,7 @@ import {
 } from './lib/storage.mjs';
 
 const HELP = `npm run bench:memory [-- --upload-mb N --part-mb N --sample-ms N]
+(npm run bench runs it after the result-to-clinic benchmark and takes the same flags)
 ${knobLines(MEMORY_KNOBS)}
   DATABASE_URL (server only; the database is hub_bench_<pid>), REDIS_URL as for npm start
   TMPDIR   where the files and the imaging centre's storage go (needs about 2.2 × the upload)`;

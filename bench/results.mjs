@@ -47,6 +47,7 @@ import { megabytes, rssNow, sampleRss } from './lib/rss.mjs';
 import { createDatabase, databaseUrlFor, deleteRedisKeys, dropDatabase } from './lib/storage.mjs';
 
 const HELP = `npm run bench:results [-- --result-rate N --results N --results-warmup N --analyser-connections N --poll-ms N --drain-seconds N]
+(npm run bench runs it after the ECG benchmark and takes the same flags)
 ${knobLines(RESULTS_KNOBS)}
   DATABASE_URL (server only; the database is hub_bench_<pid>), REDIS_URL as for npm start`;
 
