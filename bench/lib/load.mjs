@@ -95,7 +95,8 @@ export async function runLoad({
  * on each, as MLLP allows). A message whose time has come while every connection waits for an ACK
  * waits for the first free one. Latency: from the SCHEDULED send time to the whole ACK read, so a
  * slow ACK delays nobody's clock (no coordinated omission). `makeMessage(seq)` is called with
- * `firstSeq`, `firstSeq + 1`, … Returns the phase and `sent`.
+ * `firstSeq`, `firstSeq + 1`, … When more than `maxBacklogSeconds` of messages wait for a free
+ * connection, the rest of the schedule is not sent (`overloaded`). Returns the phase and `sent`.
  */
 export async function runOfferedLoad({
   port,
@@ -104,6 +105,7 @@ export async function runOfferedLoad({
   seconds,
   ackTimeoutMs,
   firstSeq = 0,
+  maxBacklogSeconds = 5,
   makeMessage,
   checkAck,
   signal,
@@ -165,6 +167,10 @@ export async function runOfferedLoad({
   try {
     while (issued < total && !signal?.aborted) {
       const now = performance.now();
+      if (due.length > rate * maxBacklogSeconds) {
+        result.overloaded = { afterMs: now - started, pending: due.length, unsent: total - issued };
+        break;
+      }
       while (issued < total && started + issued * intervalMs <= now) {
         give({ seq: firstSeq + issued, scheduledAt: started + issued * intervalMs });
         issued++;

@@ -12,10 +12,11 @@ import { formatTable, ratio } from './report.mjs';
 export const RESULTS_DIR = fileURLToPath(new URL('../../.run/bench/', import.meta.url));
 
 /**
- * One row of the contract. `ratio` (value / baseline value) is computed when a baseline in the
- * same unit is given; `met` when a target is given and the value is a number.
+ * One row of the contract. `ratio` (value / baseline value) is computed when a baseline is given;
+ * `met` when a target is given and the value is a number, unless `met` is given (e.g. false for a
+ * phase that gave up because the hub fell behind: its figure understates the waiting).
  */
-export function resultRow({ benchmark, figure, value, unit, baseline, target }) {
+export function resultRow({ benchmark, figure, value, unit, baseline, target, met }) {
   const row = { benchmark, figure, value: finite(value), unit };
   if (baseline) {
     row.baseline = { ...baseline, value: finite(baseline.value) };
@@ -23,7 +24,8 @@ export function resultRow({ benchmark, figure, value, unit, baseline, target }) 
   }
   if (target) {
     row.target = target;
-    if (row.value !== null)
+    if (met !== undefined) row.met = met;
+    else if (row.value !== null)
       row.met = target.op === '>=' ? row.value >= target.value : row.value <= target.value;
   }
   return row;
