@@ -320,7 +320,10 @@ runMain(async () => {
         benchmark: closedBenchmark,
         figure: 'hub orders/s',
         ...rate(a.rate),
-        baseline: beside(baselines[kind], kind === 'http' ? 'requests/s' : 'commands/s'),
+        baseline: beside(
+          baselines[kind],
+          { http: 'requests/s', postgres: 'commits/s' }[kind] ?? 'commands/s',
+        ),
         target: kind === 'http' ? { op: '>=', value: TARGET_RATE, unit: 'orders/s' } : undefined,
       }),
     ),

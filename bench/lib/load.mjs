@@ -96,7 +96,8 @@ export async function runLoad({
  * waits for the first free one. Latency: from the SCHEDULED send time to the whole ACK read, so a
  * slow ACK delays nobody's clock (no coordinated omission). `makeMessage(seq)` is called with
  * `firstSeq`, `firstSeq + 1`, … When more than `maxBacklogSeconds` of messages wait for a free
- * connection, the rest of the schedule is not sent (`overloaded`). Returns the phase and `sent`.
+ * connection, those and the rest of the schedule are not sent (`overloaded`). Returns the phase
+ * and `sent`.
  */
 export async function runOfferedLoad({
   port,
@@ -168,7 +169,10 @@ export async function runOfferedLoad({
     while (issued < total && !signal?.aborted) {
       const now = performance.now();
       if (due.length > rate * maxBacklogSeconds) {
-        result.overloaded = { afterMs: now - started, pending: due.length, unsent: total - issued };
+        // The messages still waiting for a connection were never written: they are dropped with
+        // the rest of the schedule, so the phase ends with the ACKs under way.
+        const pending = due.splice(0).length;
+        result.overloaded = { afterMs: now - started, pending, unsent: total - issued + pending };
         break;
       }
       while (issued < total && started + issued * intervalMs <= now) {
