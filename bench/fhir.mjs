@@ -22,7 +22,7 @@ import { measureBaselines } from './lib/baselines.mjs';
 import { clinicToken } from './lib/ecg-hub.mjs';
 import { FHIR_KNOBS } from './lib/fhir-knobs.mjs';
 import { bundleProblem, orderBundle, singleOrder, singleProblem } from './lib/fhir-orders.mjs';
-import { closedLoop, figures, openLoop, openPool } from './lib/http-load.mjs';
+import { MAX_BACKLOG_SECONDS, closedLoop, figures, openLoop, openPool } from './lib/http-load.mjs';
 import { knobLines, readKnobs } from './lib/knobs.mjs';
 import { lifecycle } from './lib/lifecycle.mjs';
 import { cpuBusy, machineLine, percent } from './lib/machine.mjs';
@@ -320,7 +320,10 @@ runMain(async () => {
         benchmark: closedBenchmark,
         figure: 'hub orders/s',
         ...rate(a.rate),
-        baseline: beside(baselines[kind], kind === 'http' ? 'requests/s' : 'commands/s'),
+        baseline: beside(
+          baselines[kind],
+          { http: 'requests/s', postgres: 'commits/s' }[kind] ?? 'commands/s',
+        ),
         target: kind === 'http' ? { op: '>=', value: TARGET_RATE, unit: 'orders/s' } : undefined,
       }),
     ),
@@ -347,29 +350,28 @@ runMain(async () => {
     }),
     resultRow({ benchmark: bundleBenchmark, figure: 'hub p50', value: b.p50, unit: 'ms' }),
     resultRow({ benchmark: bundleBenchmark, figure: 'hub p99', value: b.p99, unit: 'ms' }),
-    ...c.flatMap((o) => [
-      resultRow({
-        benchmark: `FHIR ServiceRequest offered ${o.offered}/s`,
-        figure: 'achieved orders/s',
-        ...rate(o.rate),
-      }),
-      resultRow({
-        benchmark: `FHIR ServiceRequest offered ${o.offered}/s`,
-        figure: 'hub p50 (from schedule)',
-        value: o.p50,
-        unit: 'ms',
-      }),
-      resultRow({
-        benchmark: `FHIR ServiceRequest offered ${o.offered}/s`,
-        figure: 'hub p99 (from schedule)',
-        value: o.p99,
-        unit: 'ms',
-        target:
-          o.offered === TARGET_P99.rate
-            ? { op: '<=', value: TARGET_P99.ms, unit: 'ms' }
-            : undefined,
-      }),
-    ]),
+    ...c.flatMap((o) => {
+      const benchmark = `FHIR ServiceRequest offered ${o.offered}/s`;
+      // A phase that gave up measured only the requests it sent: its p99 understates the waiting.
+      const gaveUp = o.phase.overloaded
+        ? `, gave up after ${(o.phase.overloaded.afterMs / 1000).toFixed(1)} s`
+        : '';
+      return [
+        resultRow({ benchmark, figure: `achieved orders/s${gaveUp}`, ...rate(o.rate) }),
+        resultRow({ benchmark, figure: 'hub p50 (from schedule)', value: o.p50, unit: 'ms' }),
+        resultRow({
+          benchmark,
+          figure: `hub p99 (from schedule${gaveUp})`,
+          value: o.p99,
+          unit: 'ms',
+          target:
+            o.offered === TARGET_P99.rate
+              ? { op: '<=', value: TARGET_P99.ms, unit: 'ms' }
+              : undefined,
+          met: o.phase.overloaded && o.offered === TARGET_P99.rate ? false : undefined,
+        }),
+      ];
+    }),
   ];
   writeResults({
     name: 'fhir',
@@ -394,12 +396,20 @@ runMain(async () => {
       .slice(0, 5)
       .forEach(([text, n]) => console.error(`    ${n} × ${text}`));
   }
-  for (const o of c)
-    if (o.phase.scheduleMs > config.seconds * 1000 * 1.05)
+  for (const o of c) {
+    if (o.phase.overloaded)
+      complain(
+        `(c) offered ${o.offered}/s: gave up after ${(o.phase.overloaded.afterMs / 1000).toFixed(1)} s with ` +
+          `${count(o.phase.overloaded.pending)} requests unanswered (over ${MAX_BACKLOG_SECONDS} s of the ` +
+          `offered load); ${count(o.phase.overloaded.unsent)} scheduled requests not sent: the hub cannot ` +
+          `take this load, and the p99 of the requests sent understates the waiting`,
+      );
+    else if (o.phase.scheduleMs > config.seconds * 1000 * 1.05)
       complain(
         `(c) offered ${o.offered}/s: the client fell behind its schedule (${(o.phase.scheduleMs / 1000).toFixed(1)} s ` +
           `to send ${config.seconds} s of requests): the machine is too busy for this offered load`,
       );
+  }
 
   // Every order sent must be stored exactly once; fewer means lost orders, whatever the answers said.
   const line =
@@ -432,11 +442,13 @@ runMain(async () => {
   const at300 = c.find((o) => o.offered === TARGET_P99.rate);
   targets.push(
     at300
-      ? `p99 ≤ ${TARGET_P99.ms} ms at ${TARGET_P99.rate} orders/s: ${ms(at300.p99)} ms, ` +
-          `${at300.p99 <= TARGET_P99.ms ? 'met' : 'NOT met'}`
+      ? `p99 ≤ ${TARGET_P99.ms} ms at ${TARGET_P99.rate} orders/s: ${ms(at300.p99)} ms` +
+          `${at300.phase.overloaded ? ' (gave up: overloaded)' : ''}, ` +
+          `${!at300.phase.overloaded && at300.p99 <= TARGET_P99.ms ? 'met' : 'NOT met'}`
       : `p99 ≤ ${TARGET_P99.ms} ms at ${TARGET_P99.rate} orders/s: not measured (--rates has no ${TARGET_P99.rate})`,
   );
-  const allMet = a.rate >= TARGET_RATE && at300 && at300.p99 <= TARGET_P99.ms;
+  const allMet =
+    a.rate >= TARGET_RATE && at300 && !at300.phase.overloaded && at300.p99 <= TARGET_P99.ms;
   (allMet ? ok : complain)(`issue 11 targets: ${targets.join('; ')}`);
   if (hubDied) {
     failed = true;

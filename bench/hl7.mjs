@@ -179,6 +179,8 @@ runMain(async () => {
   }
 
   const benchmark = `HL7 MLLP intake (${config.connections} connections)`;
+  const overloaded = hubOffered?.phase.overloaded;
+  const gaveUp = overloaded ? `, gave up after ${(overloaded.afterMs / 1000).toFixed(1)} s` : '';
   writeResults({
     name: 'hl7',
     title: `HL7 MLLP: ${plan}`,
@@ -209,15 +211,17 @@ runMain(async () => {
         ? [
             resultRow({
               benchmark: `HL7 MLLP offered ${config.rate}/s (${config.connections} connections)`,
-              figure: 'achieved messages/s',
+              figure: `achieved messages/s${gaveUp}`,
               value: offeredRows[1].rate,
               unit: 'messages/s',
               baseline: { name: 'bare MLLP echo', value: offeredRows[0].rate, unit: 'messages/s' },
             }),
             resultRow({
               benchmark: `HL7 MLLP offered ${config.rate}/s (${config.connections} connections)`,
-              figure: 'hub ACK p99 (from schedule)',
+              figure: `hub ACK p99 (from schedule${gaveUp})`,
               value: offeredRows[1].p99,
+              // Gave up: only the messages sent were measured, which understates the waiting.
+              met: hubOffered.phase.overloaded ? false : undefined,
               unit: 'ms',
               baseline: { name: 'bare MLLP echo', value: offeredRows[0].p99, unit: 'ms' },
               target:
@@ -262,7 +266,14 @@ runMain(async () => {
           : 'all stored, but not all answered AA (see above)';
     complain(`${orders}: ${verdict}`);
   }
-  if (hubOffered?.phase.unsent)
+  if (overloaded)
+    complain(
+      `hub: the offered load gave up after ${(overloaded.afterMs / 1000).toFixed(1)} s with ` +
+        `${overloaded.pending} messages waiting for a connection (over 5 s of the offered load); ` +
+        `${overloaded.unsent} scheduled messages not sent: the hub cannot take ${config.rate}/s, and ` +
+        'the p99 of the messages sent understates the waiting',
+    );
+  else if (hubOffered?.phase.unsent)
     complain(`hub: ${hubOffered.phase.unsent} scheduled messages were never sent`);
   if (hubOffered && hubOffered.phase.scheduleMs > config.rateSeconds * 1000 * 1.05)
     complain(
@@ -274,12 +285,14 @@ runMain(async () => {
       `${rows[1].rate >= TARGET_RATE ? 'met' : 'NOT met'}`,
     config.rate === TARGET_ACK_P99.rate
       ? `ACK p99 ≤ ${TARGET_ACK_P99.ms} ms at ${TARGET_ACK_P99.rate} messages/s: ` +
-        `${offeredRows[1].p99.toFixed(1)} ms, ${offeredRows[1].p99 <= TARGET_ACK_P99.ms ? 'met' : 'NOT met'}`
+        `${offeredRows[1].p99.toFixed(1)} ms${overloaded ? ' (gave up: overloaded)' : ''}, ` +
+        `${!overloaded && offeredRows[1].p99 <= TARGET_ACK_P99.ms ? 'met' : 'NOT met'}`
       : `ACK p99 ≤ ${TARGET_ACK_P99.ms} ms at ${TARGET_ACK_P99.rate} messages/s: not measured (--rate ${config.rate})`,
   ];
   const allMet =
     rows[1].rate >= TARGET_RATE &&
     config.rate === TARGET_ACK_P99.rate &&
+    !overloaded &&
     offeredRows[1].p99 <= TARGET_ACK_P99.ms;
   (allMet ? ok : complain)(`issue 11 targets: ${targets.join('; ')}`);
   if (hubDied) {

@@ -1,13 +1,12 @@
-// npm run bench: the FHIR order intake benchmark (bench/fhir.mjs), the HL7 MLLP one
-// (bench/hl7.mjs), the DICOMweb one (bench/dicomweb.mjs), the ECG one (bench/ecg.mjs), the
-// result-to-clinic one (bench/results.mjs), the memory one (bench/memory.mjs), then the recognition
-// one (bench/recognition.mjs), each in its own process.
-// A flag goes to every benchmark that has it (`--instances` to DICOMweb, `--recordings` to ECG,
-// `--patients`, `--observations`, `--checks` … to recognition, `--clients` to DICOMweb, ECG and
-// recognition, `--result-rate`, `--results` … to result-to-clinic, `--upload-mb` … to memory,
-// `--connections` and any other to HL7; see bench/lib/knobs.mjs, ecg-knobs.mjs,
-// recognition-knobs.mjs and results-knobs.mjs), `--help` to all; the environment goes to all. Each
-// runs even when one before it found errors; the exit code is the worst of them, and an
+// npm run bench: the FHIR intake benchmark (bench/fhir.mjs), then the HL7 MLLP one (bench/hl7.mjs),
+// the DICOMweb one (bench/dicomweb.mjs), the ECG one (bench/ecg.mjs), the result-to-clinic one
+// (bench/results.mjs), the memory one (bench/memory.mjs) and the recognition one
+// (bench/recognition.mjs), each in its own process, then one table of all their figures (each wrote
+// .run/bench/<name>.json, see bench/lib/results.mjs), also written to .run/bench/summary.md.
+// A flag goes to every benchmark that has it (see bench/lib/fhir-knobs.mjs, knobs.mjs,
+// ecg-knobs.mjs, results-knobs.mjs and recognition-knobs.mjs; `--clients` goes to FHIR, DICOMweb,
+// ECG and recognition, a flag no benchmark has to HL7), `--help` to all; the environment goes to
+// all. Each runs even when one before it found errors; the exit code is the worst of them, and an
 // interruption (Ctrl-C) stops here with 130 once the running benchmark has cleaned up.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -95,7 +94,7 @@ function printSummary() {
   const file = join(RESULTS_DIR, 'summary.md');
   const markdown =
     `# Benchmark summary\n\nRun finished ${new Date().toISOString()}; ` +
-    `\`npm run bench ${process.argv.slice(2).join(' ')}\``.trimEnd() +
+    `\`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`` +
     `\n\n${results.map(({ title }) => `- ${title}`).join('\n')}\n\n${combinedMarkdown(results)}`;
   writeFileSync(file, markdown);
   console.log(`\n${bold('Summary')} (ratio: value / baseline, both measured in this run)\n`);

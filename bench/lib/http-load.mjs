@@ -8,6 +8,11 @@ import { Pool } from 'undici';
 import { percentile } from './report.mjs';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * An open loop gives up when this many seconds of its offered requests are unanswered: the hub is
+ * overloaded and the rest of the schedule would only add waiting (and minutes of draining).
+ */
+export const MAX_BACKLOG_SECONDS = 5;
 
 /** An empty phase result; `problems` counts each distinct problem. */
 function phaseResult() {
@@ -97,7 +102,8 @@ export function closedLoop({ pool, clients, seconds, makeRequest, judge, signal 
  * Open loop: `rate` requests a second for `seconds`, the i-th scheduled at start + i / rate,
  * whatever the earlier answers do (the pool queues a request when all its connections are busy).
  * Latency from the scheduled time to the whole answer read. A request still unanswered when the
- * schedule ends is awaited (at most the request time-out).
+ * schedule ends is awaited (at most the request time-out). When more than MAX_BACKLOG_SECONDS of
+ * requests are unanswered the rest of the schedule is not sent: `overloaded` says when and how many.
  */
 export function openLoop({ pool, rate, seconds, makeRequest, judge, signal }) {
   return abortable(pool, signal, async () => {
@@ -107,12 +113,21 @@ export function openLoop({ pool, rate, seconds, makeRequest, judge, signal }) {
     const inFlight = [];
     const started = performance.now();
     let issued = 0;
+    let pending = 0;
+    const maxPending = Math.max(1, Math.round(rate * MAX_BACKLOG_SECONDS));
     while (issued < total && !signal?.aborted) {
       const now = performance.now();
+      if (pending > maxPending) {
+        result.overloaded = { afterMs: now - started, pending, unsent: total - issued };
+        break;
+      }
       // Every request whose time has come is sent now, stamped with its own scheduled time.
       while (issued < total && started + issued * intervalMs <= now) {
         const scheduledAt = started + issued * intervalMs;
-        inFlight.push(send(pool, makeRequest(), judge, result, scheduledAt, signal));
+        pending++;
+        inFlight.push(
+          send(pool, makeRequest(), judge, result, scheduledAt, signal).finally(() => pending--),
+        );
         issued++;
       }
       const wait = started + issued * intervalMs - performance.now();

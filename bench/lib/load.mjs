@@ -95,7 +95,9 @@ export async function runLoad({
  * on each, as MLLP allows). A message whose time has come while every connection waits for an ACK
  * waits for the first free one. Latency: from the SCHEDULED send time to the whole ACK read, so a
  * slow ACK delays nobody's clock (no coordinated omission). `makeMessage(seq)` is called with
- * `firstSeq`, `firstSeq + 1`, … Returns the phase and `sent`.
+ * `firstSeq`, `firstSeq + 1`, … When more than `maxBacklogSeconds` of messages wait for a free
+ * connection, those and the rest of the schedule are not sent (`overloaded`). Returns the phase
+ * and `sent`.
  */
 export async function runOfferedLoad({
   port,
@@ -104,6 +106,7 @@ export async function runOfferedLoad({
   seconds,
   ackTimeoutMs,
   firstSeq = 0,
+  maxBacklogSeconds = 5,
   makeMessage,
   checkAck,
   signal,
@@ -165,6 +168,13 @@ export async function runOfferedLoad({
   try {
     while (issued < total && !signal?.aborted) {
       const now = performance.now();
+      if (due.length > rate * maxBacklogSeconds) {
+        // The messages still waiting for a connection were never written: they are dropped with
+        // the rest of the schedule, so the phase ends with the ACKs under way.
+        const pending = due.splice(0).length;
+        result.overloaded = { afterMs: now - started, pending, unsent: total - issued + pending };
+        break;
+      }
       while (issued < total && started + issued * intervalMs <= now) {
         give({ seq: firstSeq + issued, scheduledAt: started + issued * intervalMs });
         issued++;

@@ -1,7 +1,8 @@
 // The results contract of the benchmarks: each script writes `.run/bench/<name>.json`,
 //   { name, title, rows: [{ benchmark, figure, value, unit,
 //                           baseline?: { name, value, unit }, ratio?,
-//                           target?: { op: '>=' | '<=', value, unit }, met? }] }
+//                           target?: { op: '>=' | '<=', value, unit, label? }, met? }] }
+// (`label` names a target that is another figure, e.g. "Orthanc's"; `value` null: not measured)
 // and `npm run bench` (bench/run.mjs) reads them all after the run and prints one combined table
 // (also written as Markdown to `.run/bench/summary.md`).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,18 +13,20 @@ import { formatTable, ratio } from './report.mjs';
 export const RESULTS_DIR = fileURLToPath(new URL('../../.run/bench/', import.meta.url));
 
 /**
- * One row of the contract. `ratio` (value / baseline value) is computed when a baseline in the
- * same unit is given; `met` when a target is given and the value is a number.
+ * One row of the contract. `ratio` (value / baseline value) is computed when a baseline is given;
+ * `met` when a target is given and the value is a number, unless `met` is given (e.g. false for a
+ * phase that gave up because the hub fell behind: its figure understates the waiting).
  */
-export function resultRow({ benchmark, figure, value, unit, baseline, target }) {
+export function resultRow({ benchmark, figure, value, unit, baseline, target, met }) {
   const row = { benchmark, figure, value: finite(value), unit };
   if (baseline) {
     row.baseline = { ...baseline, value: finite(baseline.value) };
     if (row.value !== null && row.baseline.value) row.ratio = row.value / row.baseline.value;
   }
   if (target) {
-    row.target = target;
-    if (row.value !== null)
+    row.target = { ...target, value: finite(target.value) };
+    if (met !== undefined) row.met = met;
+    else if (row.value !== null && row.target.value !== null)
       row.met = target.op === '>=' ? row.value >= target.value : row.value <= target.value;
   }
   return row;
@@ -77,6 +80,12 @@ export function formatValue(value, unit = '') {
   return unit ? `${text} ${unit}` : text;
 }
 
+/** e.g. `≥ 1,000 orders/s`, `≥ Orthanc's (1,087 instances/s)`, `≥ Orthanc's (not measured)`. */
+function targetText({ op, value, unit, label }) {
+  const figure = value === null ? 'not measured' : formatValue(value, unit);
+  return `${op === '>=' ? '≥' : '≤'} ${label ? `${label} (${figure})` : figure}`;
+}
+
 /** The cells of one row: benchmark, figure, value, baseline, ratio, target, met?. */
 function cells(row) {
   return [
@@ -87,9 +96,7 @@ function cells(row) {
       ? `${formatValue(row.baseline.value, row.baseline.unit)} (${row.baseline.name})`
       : '',
     row.ratio === undefined ? '' : ratio(row.ratio),
-    row.target
-      ? `${row.target.op === '>=' ? '≥' : '≤'} ${formatValue(row.target.value, row.target.unit)}`
-      : '',
+    row.target ? targetText(row.target) : '',
     row.met === undefined ? (row.target ? 'no figure' : '') : row.met ? 'yes' : 'NO',
   ];
 }
