@@ -36,6 +36,7 @@ import { cpuBusy, machineLine, percent } from './lib/machine.mjs';
 import { ORTHANC_INSTALL, findOrthanc, launchOrthanc } from './lib/orthanc.mjs';
 import { launchHub } from './lib/processes.mjs';
 import { formatTable, ms, percentile, ratio } from './lib/report.mjs';
+import { resultRow, writeResults } from './lib/results.mjs';
 import {
   archiveCounts,
   createDatabase,
@@ -288,6 +289,48 @@ function ingestTable(results) {
   );
 }
 
+/**
+ * The rows of the combined table (bench/lib/results.mjs): the hub's STOW-RS rate against
+ * Orthanc's (issue 11's target: at least Orthanc's), its request and QIDO-RS p99 beside Orthanc's.
+ */
+function resultRows(results) {
+  const [hub, orthanc] = results.map(({ name, stow, qido }) => {
+    const sorted = (latencies) => Float64Array.from(latencies).sort();
+    return {
+      name,
+      rate: stow.instances / (stow.elapsedMs / 1000),
+      stowP99: percentile(sorted(stow.latencies), 99),
+      qidoP99: percentile(sorted(qido.flatMap((query) => query.latencies)), 99),
+    };
+  });
+  const beside = (value, unit) => (orthanc ? { name: orthanc.name, value, unit } : undefined);
+  return [
+    resultRow({
+      benchmark: 'DICOMweb STOW-RS',
+      figure: 'hub instances/s',
+      value: hub.rate,
+      unit: 'instances/s',
+      baseline: beside(orthanc?.rate, 'instances/s'),
+      // "hub STOW instances/s ≥ Orthanc's": shown without Orthanc too, as not measured.
+      target: { op: '>=', value: orthanc?.rate ?? null, unit: 'instances/s', label: "Orthanc's" },
+    }),
+    resultRow({
+      benchmark: 'DICOMweb STOW-RS',
+      figure: 'hub p99 per request',
+      value: hub.stowP99,
+      unit: 'ms',
+      baseline: beside(orthanc?.stowP99, 'ms'),
+    }),
+    resultRow({
+      benchmark: 'DICOMweb QIDO-RS',
+      figure: 'hub p99, all queries',
+      value: hub.qidoP99,
+      unit: 'ms',
+      baseline: beside(orthanc?.qidoP99, 'ms'),
+    }),
+  ];
+}
+
 /** The QIDO table: per query, one row per server and the ratios; then all queries together. */
 function qidoTable(results) {
   const figures = (latencies) => {
@@ -504,6 +547,12 @@ runMain(async () => {
   if (orthanc.missing)
     console.log(`\nOrthanc: skipped, not installed (\`${ORTHANC_INSTALL}\` adds the column)`);
   console.log('');
+  if (results.length)
+    writeResults({
+      name: 'dicomweb',
+      title: `DICOMweb: ${count(plan.instances)} instances, ${job.clients} STOW-RS clients`,
+      rows: resultRows(results),
+    });
   let failed = verdicts(results, plan);
   if (orthancError) {
     failed = true;

@@ -27,6 +27,7 @@ import {
   storedRecordings,
 } from './lib/ecg-hub.mjs';
 import { ECG_KNOBS } from './lib/ecg-knobs.mjs';
+import { resultRow, writeResults } from './lib/results.mjs';
 import {
   DURATION_S,
   RATE_TOLERANCE_BPM,
@@ -70,6 +71,34 @@ function figures(name, clients, run) {
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
   };
+}
+
+/** The rows of the combined table (bench/lib/results.mjs): the hub beside both baselines. */
+function resultRows(baseline, echo, hub, clients) {
+  const benchmark = `ECG upload (${clients} clients)`;
+  return [
+    resultRow({
+      benchmark,
+      figure: 'hub recordings/s',
+      value: hub.rate,
+      unit: 'recordings/s',
+      baseline: { name: echo.name, value: echo.rate, unit: 'recordings/s' },
+    }),
+    resultRow({
+      benchmark,
+      figure: 'hub recordings/s',
+      value: hub.rate,
+      unit: 'recordings/s',
+      baseline: { name: baseline.name, value: baseline.rate, unit: 'recordings/s' },
+    }),
+    resultRow({
+      benchmark,
+      figure: 'hub p99',
+      value: hub.p99,
+      unit: 'ms',
+      baseline: { name: echo.name, value: echo.p99, unit: 'ms' },
+    }),
+  ];
 }
 
 function resultTable(baseline, echo, hub) {
@@ -304,5 +333,10 @@ runMain(async () => {
       'sending a file to having read the whole answer, in-process from reading the file to the measurement; ' +
       `the ${count(planned)} orders were placed and accepted beforehand in ${fixed(ordersSeconds, 1)} s, not timed)\n`,
   );
+  writeResults({
+    name: 'ecg',
+    title: `ECG: ${count(planned)} recordings, ${clients} clients`,
+    rows: resultRows(...targets, clients),
+  });
   if (verdicts(targets, { stored, planned, hubDied, hubLog })) process.exit(1);
 });

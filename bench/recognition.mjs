@@ -44,6 +44,7 @@ import {
   samplePools,
 } from './lib/recognition-load.mjs';
 import { formatTable, ms, percentile, ratio } from './lib/report.mjs';
+import { resultRow, writeResults } from './lib/results.mjs';
 import { createDatabase, databaseUrlFor, deleteRedisKeys, dropDatabase } from './lib/storage.mjs';
 
 const HELP = `npm run bench:recognition [-- --patients N --observations N --checks N --warmup-checks N --clients N --history 0|1 --database NAME]
@@ -420,5 +421,35 @@ runMain(async () => {
     `${verdict(oneRow)}; ${verdict(manyRow)}`;
   if (oneRow.p99 <= TARGET_P99_MS && manyRow.p99 <= TARGET_P99_MS) ok(line);
   else complain(line);
+  const size = `${count(data.patients)} patients`;
+  const target = { op: '<=', value: TARGET_P99_MS, unit: 'ms' };
+  writeResults({
+    name: 'recognition',
+    title: `Recognition check: ${size}, ${count(data.observations)} Observations, ${clients} clients`,
+    rows: [
+      resultRow({
+        benchmark: `recognition check (${size})`,
+        figure: 'hub checks/s',
+        value: manyRow.rate,
+        unit: 'checks/s',
+        baseline: { name: echoRow.name, value: echoRow.rate, unit: 'requests/s' },
+      }),
+      resultRow({
+        benchmark: `recognition check (${size})`,
+        figure: 'hub p99, 1 client',
+        value: oneRow.p99,
+        unit: 'ms',
+        target,
+      }),
+      resultRow({
+        benchmark: `recognition check (${size})`,
+        figure: `hub p99, ${clients} clients`,
+        value: manyRow.p99,
+        unit: 'ms',
+        baseline: { name: sqlRow.name, value: sqlRow.p99, unit: 'ms' },
+        target,
+      }),
+    ],
+  });
   if (failed) process.exit(1);
 });

@@ -10,6 +10,8 @@ export const HL7_KNOBS = {
   warmup: { env: 'BENCH_WARMUP', fallback: 200, min: 0, max: 100_000 },
   'ack-timeout-ms': { env: 'BENCH_ACK_TIMEOUT_MS', fallback: 10_000, min: 100, max: 120_000 },
   'max-seconds': { env: 'BENCH_MAX_SECONDS', fallback: 120, min: 1, max: 3600 },
+  rate: { env: 'BENCH_HL7_RATE', fallback: 200, min: 0, max: 100_000 },
+  'rate-seconds': { env: 'BENCH_HL7_RATE_SECONDS', fallback: 10, min: 1, max: 3600 },
 };
 
 export const DICOMWEB_KNOBS = {

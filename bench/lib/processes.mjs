@@ -113,6 +113,8 @@ export async function launchHub({ databaseUrl, redisUrl, prefix, env: extra = {}
   return {
     hl7Port: ports.hl7,
     gatewayPort: ports.gateway,
+    /** Each app's name and process id (node runs the app itself: no wrapper in between). */
+    processes: () => apps.map(({ name, child }) => ({ name, pid: child.pid })),
     /** The first app that has exited, if any. */
     exited,
     /** Recent output of every app, for a failure message. */
