@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -11,7 +12,11 @@ import { MeController } from './me.controller';
   imports: [
     JwtModule.registerAsync({
       inject: [GATEWAY_CONFIG],
-      useFactory: (config: GatewayConfig) => ({ secret: config.JWT_SECRET }),
+      // A KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to read it as
+      // a PEM public key on every verify and sign, which cost ~5 % of the gateway's CPU per request.
+      useFactory: (config: GatewayConfig) => ({
+        secret: createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8')),
+      }),
     }),
   ],
   controllers: [AuthController, MeController],

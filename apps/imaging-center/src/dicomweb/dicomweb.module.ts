@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { IMAGING_CONFIG, type ImagingConfig } from '../imaging-config';
@@ -16,7 +17,8 @@ import { WadoService } from './wado.service';
     JwtModule.registerAsync({
       inject: [IMAGING_CONFIG],
       useFactory: (config: ImagingConfig) => ({
-        secret: config.JWT_SECRET,
+        // A KeyObject made once (a string is re-read as a key on every verify).
+        secret: createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8')),
         verifyOptions: { algorithms: ['HS256'] },
       }),
     }),
