@@ -11,11 +11,11 @@ import { type LedgerEntry, OrderStream } from '../support/order-stream';
  * (`npm run test:faults:long`). Each knob can be set on its own: FAULTS_DURATION_S (how long orders
  * stream in), FAULTS_ORDER_RATE (orders per second; each gets its results), FAULTS_OUTAGE_S (how
  * long the clinic's endpoint is away), FAULTS_DRAIN_S (how long the hub may take to finish after
- * the stream stops) and FAULTS_SEED (the fault schedule; printed, so a failing run can be replayed).
+ * the stream stops), FAULTS_ROUNDS (how many times every fault happens) and FAULTS_SEED (the fault schedule; printed, so a failing run can be replayed).
  */
 const profiles = {
-  short: { duration: 100, rate: 2, outage: 40, drain: 150 },
-  long: { duration: 900, rate: 4, outage: 300, drain: 600 },
+  short: { duration: 100, rate: 2, outage: 40, drain: 150, rounds: 1 },
+  long: { duration: 900, rate: 4, outage: 300, drain: 600, rounds: 4 },
 };
 const profile = process.env.FAULTS_PROFILE === 'long' ? profiles.long : profiles.short;
 const knob = (name: string, fallback: number) =>
@@ -25,6 +25,7 @@ const settings = {
   rate: knob('FAULTS_ORDER_RATE', profile.rate),
   outageMs: knob('FAULTS_OUTAGE_S', profile.outage) * 1000,
   drainMs: knob('FAULTS_DRAIN_S', profile.drain) * 1000,
+  rounds: knob('FAULTS_ROUNDS', profile.rounds),
   seed: knob('FAULTS_SEED', Math.floor(Math.random() * 2 ** 31)),
 };
 
@@ -67,7 +68,9 @@ describe('reliability under faults', () => {
 
   beforeAll(async () => {
     hub = await startHub({
-      persistentRedis: true,
+      // Production's Redis keeps BullMQ's jobs on disk (docs/operations); FAULTS_REDIS=ephemeral
+      // shows what a Redis without persistence loses on a restart.
+      persistentRedis: process.env.FAULTS_REDIS !== 'ephemeral',
       env: { DELIVERY_BACKOFF_MS: '100' },
     });
     db = new Pool({ connectionString: hub.databaseUrl, max: 4 });
@@ -89,10 +92,10 @@ describe('reliability under faults', () => {
 
   it('loses nothing accepted and does nothing twice', async () => {
     log(
-      `seed ${settings.seed}: ${settings.durationMs / 1000} s of ${settings.rate} orders/s, clinic endpoint away ${settings.outageMs / 1000} s, drain ≤ ${settings.drainMs / 1000} s (replay: FAULTS_SEED=${settings.seed})`,
+      `seed ${settings.seed}: ${settings.durationMs / 1000} s of ${settings.rate} orders/s, ${settings.rounds} round(s) of faults, clinic endpoint away ${settings.outageMs / 1000} s, drain ≤ ${settings.drainMs / 1000} s (replay: FAULTS_SEED=${settings.seed})`,
     );
     const random = seeded(settings.seed);
-    const faults: Fault[] = [
+    const round = (): Fault[] => [
       ...APPS.map((app: AppName) => ({
         name: `kill -9 ${app}`,
         run: async () => {
@@ -111,6 +114,7 @@ describe('reliability under faults', () => {
         },
       },
     ];
+    const faults = Array.from({ length: settings.rounds }, round).flat();
     // Shuffled (Fisher–Yates), then one at a random moment in each slot of the stream.
     for (let i = faults.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));

@@ -330,7 +330,7 @@ export class RunningHub {
           return (await fetch(`http://127.0.0.1:${this.ports[app]}/health`)).status === 200;
         },
         `${app} to become healthy again`,
-        60_000,
+        120_000,
       );
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${this.describe()}`);

@@ -111,18 +111,20 @@ export class OrderStream {
     entry.reportId = result.value;
   }
 
-  /** Tries `attempt` until it is done or refused, pausing between tries; gives up at the deadline. */
+  /** Tries `attempt` until it is done or refused; gives up at the deadline. */
   private async retry(
     entry: LedgerEntry,
     counter: 'orderAttempts' | 'resultAttempts',
     attempt: () => Promise<Outcome>,
   ): Promise<Exclude<Outcome, 'retry'> | { kind: 'gave-up' }> {
-    for (;;) {
+    // Backing off (0.5 s doubling to 8 s, with jitter), as a HIS should: a hub that is restarting
+    // is not helped by every client hammering it.
+    for (let wait = 500; ; wait = Math.min(wait * 2, 8000)) {
       if (Date.now() > this.deadline) return { kind: 'gave-up' };
       entry[counter]++;
       const outcome = await attempt().catch((): Outcome => 'retry');
       if (outcome !== 'retry') return outcome;
-      await pause(500);
+      await pause(wait * (0.5 + Math.random() / 2));
     }
   }
 
