@@ -1,6 +1,6 @@
 // Projects: unit specs beside the code, integration specs against the real PostgreSQL and Redis,
-// end-to-end specs that start the real apps, fault specs that kill them under load, and browser
-// specs. See docs/architecture.md ("Tests").
+// end-to-end specs that start the real apps, fault specs and browser specs. See
+// docs/architecture.md ("Tests").
 const swc = [
   '@swc/jest',
   {
@@ -42,6 +42,9 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.js',
     },
     {
+      // Fault tests: PostgreSQL stopped under the running hub (a private cluster), poison jobs
+      // and messages (FAULT_ROUNDS sets their size: npm test 1, npm run test:faults more), and
+      // apps killed under a stream of orders (chaos.faults.spec.ts, FAULTS_* knobs).
       ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.spec.ts'],

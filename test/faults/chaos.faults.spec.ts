@@ -5,6 +5,7 @@ import { ClinicEndpoint } from '../support/clinic-endpoint';
 import { type AppName, APPS, type RunningHub, freePort, startHub } from '../support/hub-harness';
 import { hl7Field } from '../support/mllp-client';
 import { type LedgerEntry, OrderStream } from '../support/order-stream';
+import { PrivatePostgres } from '../support/private-postgres';
 
 /**
  * Two configurations: a short one for CI (`npm test`, `npm run test:faults`) and a long one
@@ -55,19 +56,23 @@ interface Fault {
 
 /**
  * Issue 11: under a steady stream of orders and results, each app is killed with SIGKILL in turn
- * and started again, Redis is restarted (gracefully, and killed), and the clinic's delivery
- * endpoint goes away for a long stretch. Afterwards a reconciliation over the hub's database, the
+ * and started again, Redis and PostgreSQL are restarted (cleanly, and as a crash), and the clinic's
+ * delivery endpoint goes away for a long stretch. Afterwards a reconciliation over the hub's database, the
  * clinic's received messages and BullMQ proves that nothing accepted was lost or done twice.
  */
 describe('reliability under faults', () => {
   let hub: RunningHub;
   let db: Pool;
   let endpoint: ClinicEndpoint;
+  let postgres: PrivatePostgres;
   const log = (message: string) =>
     process.stdout.write(`[faults ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
   beforeAll(async () => {
+    // A PostgreSQL of its own, so the run can restart it without touching the machine's.
+    postgres = await PrivatePostgres.create();
     hub = await startHub({
+      postgres,
       // Production's Redis keeps BullMQ's jobs on disk (docs/operations); FAULTS_REDIS=ephemeral
       // shows what a Redis without persistence loses on a restart.
       persistentRedis: process.env.FAULTS_REDIS !== 'ephemeral',
@@ -88,6 +93,7 @@ describe('reliability under faults', () => {
     await endpoint?.stop();
     await db?.end();
     await hub?.shutdown();
+    await postgres?.destroy();
   });
 
   it('loses nothing accepted and does nothing twice', async () => {
@@ -105,6 +111,14 @@ describe('reliability under faults', () => {
         },
       })),
       { name: 'Redis SHUTDOWN and start', run: () => hub.redis.restart('SIGTERM') },
+      ...(['fast', 'immediate'] as const).map((mode) => ({
+        name: `PostgreSQL stop -m ${mode} and start`,
+        run: async () => {
+          await postgres.stop({ mode });
+          await pause(1000 + random() * 3000);
+          await postgres.start();
+        },
+      })),
       {
         name: 'kill -9 Redis and start',
         run: async () => {

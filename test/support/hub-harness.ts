@@ -161,8 +161,12 @@ function loadCompiled<T>(...path: string[]): T {
 export class PrivateDatabase {
   readonly url: string;
 
-  constructor(readonly name: string) {
-    const url = new URL(TEST_DATABASE_URL);
+  /** `serverUrl`: any database on the server to use (default: TEST_DATABASE_URL's server). */
+  constructor(
+    readonly name: string,
+    private readonly serverUrl = TEST_DATABASE_URL,
+  ) {
+    const url = new URL(serverUrl);
     url.pathname = `/${name}`;
     this.url = url.toString();
   }
@@ -202,7 +206,7 @@ export class PrivateDatabase {
   }
 
   async drop(): Promise<void> {
-    const admin = new PgClient({ connectionString: TEST_DATABASE_URL });
+    const admin = new PgClient({ connectionString: this.serverUrl });
     await admin.connect();
     try {
       await admin.query(`DROP DATABASE IF EXISTS "${this.name}" WITH (FORCE)`);
@@ -370,17 +374,23 @@ export class RunningHub {
 
 let hubs = 0;
 
-/** Starts a private Redis, a private database and the five apps on free ports. */
+/**
+ * Starts a private Redis, a private database and the five apps on free ports. `postgres` puts the
+ * database on another server (a `PrivatePostgres`, or a URL of any database on it) instead of
+ * TEST_DATABASE_URL's.
+ */
 export async function startHub(
   options: {
     env?: Record<string, string>;
+    postgres?: { url(): string } | string;
     /** Run Redis as production must: append-only file, fsync on every write (see PrivateRedis). */
     persistentRedis?: boolean;
   } = {},
 ): Promise<RunningHub> {
   const redis = new PrivateRedis(await freePort(), options.persistentRedis ?? false);
   await redis.start();
-  const database = new PrivateDatabase(`hub_e2e_${process.pid}_${++hubs}`);
+  const server = typeof options.postgres === 'object' ? options.postgres.url() : options.postgres;
+  const database = new PrivateDatabase(`hub_e2e_${process.pid}_${++hubs}`, server);
   await database.create();
   const ports = {} as Record<AppName, number>;
   for (const app of APPS) ports[app] = await freePort();

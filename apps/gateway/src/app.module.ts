@@ -61,7 +61,13 @@ export class GatewayModule {
           ],
         }),
         TypeOrmModule.forRoot(
-          appDataSourceOptions({ url: config.DATABASE_URL, schema: SCHEMA, entities, migrations }),
+          appDataSourceOptions({
+            url: config.DATABASE_URL,
+            schema: SCHEMA,
+            entities,
+            migrations,
+            connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+          }),
         ),
         AuditModule,
         MetricsModule,

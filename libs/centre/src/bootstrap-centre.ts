@@ -49,16 +49,20 @@ export async function bootstrapCentre(centre: Centre, appModule: Type<unknown>):
     );
     app.useLogger(app.get(Logger));
     app.disable('x-powered-by');
-    app.connectMicroservice<MicroserviceOptions>({
-      transport: Transport.REDIS,
-      options: {
-        ...redisOptions(config.REDIS_URL),
-        // Keep reconnecting when Redis restarts (ioredis re-subscribes the channels) instead of
-        // giving up after Nest's default attempts and leaving the centre deaf to the gateway.
-        retryAttempts: Number.MAX_SAFE_INTEGER,
-        retryDelay: 1000,
+    app.connectMicroservice<MicroserviceOptions>(
+      {
+        transport: Transport.REDIS,
+        options: {
+          ...redisOptions(config.REDIS_URL),
+          // Keep reconnecting when Redis restarts (ioredis re-subscribes the channels) instead of
+          // giving up after Nest's default attempts and leaving the centre deaf to the gateway.
+          retryAttempts: Number.MAX_SAFE_INTEGER,
+          retryDelay: 1000,
+        },
       },
-    });
+      // The app's global filter (CentreExceptionFilter) answers the messages' errors too.
+      { inheritAppConfig: true },
+    );
     await app.startAllMicroservices();
     await app.listen(config.port, '0.0.0.0');
     const log = createLogger(name, config.LOG_LEVEL);

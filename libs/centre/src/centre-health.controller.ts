@@ -1,8 +1,8 @@
-import { Controller, Get, Res, type Type } from '@nestjs/common';
+import { Controller, Get, Inject, Res, type Type } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { type Response } from 'express';
 import { type Centre, type CentreHealthReply, MessageNames } from '@hub/contracts';
-import { centreMessagePattern } from './centre-config';
+import { CENTRE_CONFIG, type CentreConfig, centreMessagePattern } from './centre-config';
 import { type CentreHealth, CentreHealthService } from './centre-health.service';
 
 /**
@@ -14,12 +14,17 @@ import { type CentreHealth, CentreHealthService } from './centre-health.service'
 export function centreHealthController(centre: Centre): Type<unknown> {
   @Controller('health')
   class CentreHealthController {
-    constructor(private readonly health: CentreHealthService) {}
+    constructor(
+      private readonly health: CentreHealthService,
+      @Inject(CENTRE_CONFIG) private readonly config: CentreConfig,
+    ) {}
 
     @Get()
     async check(@Res({ passthrough: true }) response: Response): Promise<CentreHealth> {
       const health = await this.health.check();
       response.status(health.status === 'up' ? 200 : 503);
+      if (health.status !== 'up')
+        response.setHeader('Retry-After', String(this.config.DB_RETRY_AFTER_S));
       response.setHeader('Cache-Control', 'no-store');
       return health;
     }

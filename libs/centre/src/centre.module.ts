@@ -1,4 +1,5 @@
 import { type DynamicModule, Inject, Module, type OnModuleInit, type Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { type DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 import { type Centre } from '@hub/contracts';
@@ -9,6 +10,7 @@ import {
   loadCentreConfig,
   messageNamespace,
 } from './centre-config';
+import { CentreExceptionFilter } from './centre-exception.filter';
 import { centreHealthController } from './centre-health.controller';
 import { CentreHealthService } from './centre-health.service';
 import { CentreOrder } from './centre-order.entity';
@@ -86,11 +88,13 @@ export class CentreModule implements OnModuleInit {
               entities: [...centreEntities, ...(options.entities ?? [])],
               // The app never migrates itself: `npm run migrate` runs the app's `buildDataSource`.
               migrations: [],
+              connectTimeoutMs: parsed.DB_CONNECT_TIMEOUT_MS,
             }),
         }),
       ],
       controllers: [centreHealthController(centre)],
       providers: [
+        { provide: APP_FILTER, useClass: CentreExceptionFilter },
         CentreHealthService,
         CentreOutboxService,
         CentreOrderService,

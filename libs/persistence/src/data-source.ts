@@ -13,6 +13,8 @@ export interface AppDataSourceOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
   poolSize?: number;
+  /** Milliseconds to wait for a new connection (default 3000): while PostgreSQL is away, fail fast. */
+  connectTimeoutMs?: number;
 }
 
 export function appDataSourceOptions(options: AppDataSourceOptions): DataSourceOptions {
@@ -27,7 +29,11 @@ export function appDataSourceOptions(options: AppDataSourceOptions): DataSourceO
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
-    extra: { max: options.poolSize ?? 10, application_name: `hub-${options.schema}` },
+    extra: {
+      max: options.poolSize ?? 10,
+      application_name: `hub-${options.schema}`,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+    },
   };
 }
 

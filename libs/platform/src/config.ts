@@ -47,6 +47,10 @@ export const commonConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a request/reply message to a centre may take before it counts as failed. */
   MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  /** How long taking a new PostgreSQL connection may take: a request fails fast, never hangs. */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(3000),
+  /** Retry-After (seconds) of the 503 answered while PostgreSQL is unavailable. */
+  DB_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3600).default(5),
 });
 
 export const configSchemas = { port, bool, url };

@@ -5,3 +5,4 @@ export * from './shutdown';
 export * from './startup-checks';
 export * from './health';
 export * from './message-client';
+export * from './database-unavailable';

@@ -3,11 +3,14 @@ import {
   Catch,
   type ExceptionFilter,
   HttpException,
+  Inject,
   Logger,
 } from '@nestjs/common';
 import { type Request, type Response } from 'express';
 import { FhirError, type IssueType, operationOutcome } from '@hub/fhir';
 import { maskResidentIdsInText } from '@hub/identity';
+import { isDatabaseUnavailable } from '@hub/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 
 const ISSUE_BY_STATUS: Record<number, IssueType> = {
   400: 'invalid',
@@ -26,16 +29,39 @@ const ISSUE_BY_STATUS: Record<number, IssueType> = {
 /**
  * The one place where errors become HTTP answers. Every error is an OperationOutcome with a
  * precise diagnostics; an unexpected error is logged with its stack and answered with a 500 that
- * gives nothing away.
+ * gives nothing away. While PostgreSQL (the gateway's or a centre's) is unavailable the answer is
+ * a 503 with Retry-After and issue code `transient`: nothing was stored, send it again later.
  */
 @Catch()
 export class FhirExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
 
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
     const response = context.getResponse<Response>();
     const request = context.getRequest<Request>();
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(
+        { method: request.method, url: request.originalUrl, error: describe(exception) },
+        'database unavailable: answered 503',
+      );
+      response
+        .status(503)
+        .setHeader('Retry-After', String(this.config.DB_RETRY_AFTER_S))
+        .type('application/fhir+json')
+        .send(
+          JSON.stringify(
+            operationOutcome(
+              'error',
+              'transient',
+              `the hub's database is unavailable right now; nothing was stored: send the request again in ${this.config.DB_RETRY_AFTER_S} s`,
+            ),
+          ),
+        );
+      return;
+    }
     const { status, outcome } = toOutcome(exception);
     if (status >= 500) {
       this.logger.error(
@@ -114,4 +140,8 @@ function toOutcome(exception: unknown) {
       'internal error: the request was not completed; the server log has the details',
     ),
   };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : JSON.stringify(error);
 }

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource } from 'typeorm';
 import { FhirError } from '@hub/fhir';
+import { isDatabaseUnavailable } from '@hub/platform';
 import {
   type AckError,
   ErrorCodes,
@@ -121,6 +122,8 @@ export class Hl7InboundService {
         : undefined;
       return this.finish(messageId, message, encoding, 'AA', [], outcome, response);
     } catch (error) {
+      // The store went away mid-message: nothing was committed; the listener answers AR.
+      if (isDatabaseUnavailable(error)) throw error;
       const refusal = toRefusal(error);
       if (!refusal) {
         this.logger.error({ err: error, messageId }, 'HL7 message failed');

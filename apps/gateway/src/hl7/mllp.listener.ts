@@ -25,7 +25,10 @@ const MAX_PENDING = 32;
 /** A connection with no traffic for this long is closed (senders reconnect when they need to). */
 const IDLE_TIMEOUT_MS = 30 * 60_000;
 
-/** AE for a message the hub could not even log: the sender should send it again later. */
+/**
+ * AR for a message the hub could not even log (its database is unavailable): in original
+ * acknowledgment mode AR is the system-level reject, which tells the sender to send it again later.
+ */
 export function unavailableAck(raw: Buffer): Buffer {
   let request: Hl7v2Message | undefined;
   let encoding = 'utf-8';
@@ -37,12 +40,12 @@ export function unavailableAck(raw: Buffer): Buffer {
   }
   const text = buildAck({
     request,
-    code: 'AE',
+    code: 'AR',
     controlId: `ACK${Date.now()}`,
     errors: [
       {
         code: ErrorCodes.ApplicationInternalError,
-        text: 'the hub could not store the message now; nothing was kept: send it again later',
+        text: "the hub's message store is unavailable; nothing was kept: send the message again later",
       },
     ],
   });

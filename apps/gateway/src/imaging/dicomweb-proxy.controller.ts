@@ -25,6 +25,8 @@ const FORWARDED_RESPONSE = [
   'transfer-encoding',
   'location',
   'warning',
+  // The archive's 503 while its database is unavailable says when to send again.
+  'retry-after',
 ];
 
 /**

@@ -17,6 +17,7 @@ import {
   jobIds,
 } from '@hub/contracts';
 import { CentreOutboxService, type OutboxEnqueue } from '@hub/centre';
+import { isDatabaseUnavailable } from '@hub/platform';
 import { type InstanceStore, INSTANCE_STORE, instanceKey, isUid } from '../storage/instance-store';
 import { type BulkDataLocation } from '../study/study.entity';
 import {
@@ -250,6 +251,8 @@ export class StowService {
             ),
           );
       if (error instanceof PartRefused) return refuse(error.reason, error.description, parsed);
+      // Not this instance's fault: the whole request is answered 503 (Retry-After), to send again.
+      if (isDatabaseUnavailable(error)) throw error;
       this.logger.error(
         { part: part.index, sopInstanceUid: parsed.sopInstanceUid, error, traceId },
         'STOW-RS instance could not be stored',
