@@ -16,7 +16,7 @@ import { PrivatePostgres } from '../support/private-postgres';
  */
 const profiles = {
   short: { duration: 100, rate: 2, outage: 40, drain: 150, rounds: 1 },
-  long: { duration: 900, rate: 4, outage: 300, drain: 600, rounds: 4 },
+  long: { duration: 900, rate: 3, outage: 300, drain: 600, rounds: 4 },
 };
 const profile = process.env.FAULTS_PROFILE === 'long' ? profiles.long : profiles.short;
 const knob = (name: string, fallback: number) =>
@@ -176,6 +176,7 @@ describe('reliability under faults', () => {
     const quiet = await waitQuiet(hub, db, drainDeadline);
     log(`drained ${quiet ? 'fully' : 'NOT fully'} after ${Date.now() - started} ms`);
 
+    log(`retries by reason: ${JSON.stringify(Object.fromEntries(stream.retries))}`);
     const report = await reconcile(hub, db, stream.ledger, endpoint.received);
     log(`reconciliation:\n${report.summary.join('\n')}`);
     expect(report.problems).toEqual([]);

@@ -21,7 +21,10 @@ export interface LedgerEntry {
 }
 
 /** How a submission went: done, refused for good, or worth trying again. */
-type Outcome = { kind: 'done'; value?: string } | { kind: 'refused'; why: string } | 'retry';
+type Outcome =
+  | { kind: 'done'; value?: string }
+  | { kind: 'refused'; why: string }
+  | { kind: 'retry'; why: string };
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,6 +37,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class OrderStream {
   readonly ledger: LedgerEntry[] = [];
+  /** Why submissions had to be sent again (HTTP status, ACK code, connection error), counted. */
+  readonly retries = new Map<string, number>();
   private readonly tokens = new Map<string, string>();
   private readonly running = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
@@ -99,7 +104,7 @@ export class OrderStream {
     entry.orderId = order.value;
     const lookedUp = await this.retry(entry, 'resultAttempts', async () => {
       entry.orderId ??= await this.orderIdOf(entry.placer);
-      return entry.orderId ? { kind: 'done' } : 'retry';
+      return entry.orderId ? { kind: 'done' } : { kind: 'retry', why: 'order id not found yet' };
     });
     if (lookedUp.kind !== 'done') return;
     const result = await this.retry(entry, 'resultAttempts', () =>
@@ -116,14 +121,18 @@ export class OrderStream {
     entry: LedgerEntry,
     counter: 'orderAttempts' | 'resultAttempts',
     attempt: () => Promise<Outcome>,
-  ): Promise<Exclude<Outcome, 'retry'> | { kind: 'gave-up' }> {
+  ): Promise<Exclude<Outcome, { kind: 'retry' }> | { kind: 'gave-up' }> {
     // Backing off (0.5 s doubling to 8 s, with jitter), as a HIS should: a hub that is restarting
     // is not helped by every client hammering it.
     for (let wait = 500; ; wait = Math.min(wait * 2, 8000)) {
       if (Date.now() > this.deadline) return { kind: 'gave-up' };
       entry[counter]++;
-      const outcome = await attempt().catch((): Outcome => 'retry');
-      if (outcome !== 'retry') return outcome;
+      const outcome = await attempt().catch((error: unknown): Outcome => ({
+        kind: 'retry',
+        why: `${counter === 'orderAttempts' ? 'order' : 'result'} ${(error as Error).name}: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message.slice(0, 40)}`,
+      }));
+      if (outcome.kind !== 'retry') return outcome;
+      this.retries.set(outcome.why, (this.retries.get(outcome.why) ?? 0) + 1);
       await pause(wait * (0.5 + Math.random() / 2));
     }
   }
@@ -161,7 +170,8 @@ export class OrderStream {
       bundle,
       'application/fhir+json',
     );
-    if (response.status >= 500 || response.status === 429) return 'retry';
+    if (response.status >= 500 || response.status === 429)
+      return { kind: 'retry', why: `order HTTP ${response.status}` };
     const body = (await response.json()) as Bundle & { issue?: Array<{ diagnostics?: string }> };
     if (response.status !== 200)
       return { kind: 'refused', why: `HTTP ${response.status} ${body.issue?.[0]?.diagnostics}` };
@@ -179,7 +189,8 @@ export class OrderStream {
       const code = hl7Field(ack, 'MSA', 1);
       if (code === 'AA') return { kind: 'done' };
       // AR: the hub could not take it now; AE 207: an internal error (logged, may be replayed).
-      if (code === 'AR' || hl7Field(ack, 'ERR', 3).startsWith('207')) return 'retry';
+      if (code === 'AR' || hl7Field(ack, 'ERR', 3).startsWith('207'))
+        return { kind: 'retry', why: `order ${code} ${hl7Field(ack, 'ERR', 3).split('^')[0]}` };
       return { kind: 'refused', why: `${code} ${hl7Field(ack, 'ERR', 8)}` };
     } finally {
       mllp.close();
@@ -195,7 +206,7 @@ export class OrderStream {
     );
     // 404: the lab has not received the order yet (it is on its way through the queue).
     if (response.status >= 500 || response.status === 429 || response.status === 404)
-      return 'retry';
+      return { kind: 'retry', why: `result HTTP ${response.status}` };
     const body = (await response.json()) as { reportId?: string; diagnostics?: string };
     if (response.status !== 201)
       return { kind: 'refused', why: `HTTP ${response.status} ${JSON.stringify(body)}` };
