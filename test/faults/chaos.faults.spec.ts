@@ -15,7 +15,7 @@ import { PrivatePostgres } from '../support/private-postgres';
  * the stream stops), FAULTS_ROUNDS (how many times every fault happens) and FAULTS_SEED (the fault schedule; printed, so a failing run can be replayed).
  */
 const profiles = {
-  short: { duration: 100, rate: 2, outage: 40, drain: 150, rounds: 1 },
+  short: { duration: 80, rate: 2, outage: 30, drain: 150, rounds: 1 },
   long: { duration: 900, rate: 3, outage: 300, drain: 600, rounds: 4 },
 };
 const profile = process.env.FAULTS_PROFILE === 'long' ? profiles.long : profiles.short;

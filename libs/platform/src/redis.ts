@@ -70,6 +70,14 @@ export interface WorkerLog {
 }
 
 /**
+ * How often a job may stall (its worker died, or was too starved to renew the lock) before BullMQ
+ * fails it. BullMQ's default of 1 failed deliveries whose gateway was killed twice while they ran
+ * (found by the fault suite); every hub worker is harmless to run twice, so a stall is retried,
+ * and only a job that keeps killing its worker ends up failed, for inspection.
+ */
+export const MAX_STALLED_COUNT = 10;
+
+/**
  * A worker for `name` whose processor receives typed jobs. With `log`, every failed attempt is
  * logged with its queue, job id and attempt count (BullMQ retries it), and connection errors too:
  * the job ids carry business ids, never patient data.
@@ -86,6 +94,7 @@ export function createWorker<Q extends QueueName>(
     connection: { ...redisOptions(redisUrl), maxRetriesPerRequest: null },
     prefix,
     concurrency: 4,
+    maxStalledCount: MAX_STALLED_COUNT,
     ...options,
   });
   if (log) {
