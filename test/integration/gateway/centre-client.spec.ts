@@ -26,4 +26,24 @@ describe('CentreClient (real Redis, no centre listening)', () => {
     expect(failure).toMatchObject({ status: 503, code: 'transient' });
     expect((failure as FhirError).diagnostics).toContain('the lab centre did not answer');
   });
+
+  it('answers with a transient 503 while Redis, the message transport, is away', async () => {
+    const cut = new CentreClient(
+      loadGatewayConfig({
+        DATABASE_URL: TEST_DATABASE_URL,
+        // Nothing listens on port 1: as while Redis restarts.
+        REDIS_URL: 'redis://127.0.0.1:1',
+        REDIS_PREFIX: `it${process.pid}-noredis`,
+      }),
+    );
+    try {
+      const failure = await cut
+        .send('lab', MessageNames.ResultSubmit, { orderId: 'x' }, 2000)
+        .catch((error: unknown) => error);
+      expect(failure).toMatchObject({ status: 503, code: 'transient' });
+      expect((failure as FhirError).diagnostics).toContain('the lab centre cannot be reached now');
+    } finally {
+      await cut.onModuleDestroy();
+    }
+  });
 });

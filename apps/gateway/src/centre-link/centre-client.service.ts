@@ -16,6 +16,9 @@ import { FhirError } from '@hub/fhir';
 import { createMessageClient } from '@hub/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 
+/** ioredis' errors while the connection to Redis is down. */
+const UNREACHABLE = /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT/;
+
 /**
  * Request/reply with the centres over @nestjs/microservices (Redis transport). Every call has a
  * deadline so a centre that is down gives a clear failure instead of a hung request.
@@ -57,7 +60,8 @@ export class CentreClient implements OnModuleDestroy {
 
   /**
    * Any request/reply message of a centre; see libs/contracts. A centre that does not answer by
-   * the deadline (down, restarting, or Redis away) is a 503 the caller may retry, not a 500: the
+   * the deadline (down, restarting) or cannot be reached (Redis away) is a 503 the caller may
+   * retry, not a 500: the
    * message changed nothing the caller can rely on, and the centre's handlers are idempotent.
    */
   async send<T>(
@@ -78,6 +82,13 @@ export class CentreClient implements OnModuleDestroy {
           503,
           'transient',
           `the ${centre} centre did not answer ${message} within ${deadlineMs} ms; try again`,
+        );
+      // Redis (the message transport) is away: nothing was sent.
+      if (error instanceof Error && UNREACHABLE.test(error.message))
+        throw new FhirError(
+          503,
+          'transient',
+          `the ${centre} centre cannot be reached now (${error.message}); try again`,
         );
       throw error;
     }
