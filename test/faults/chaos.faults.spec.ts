@@ -177,11 +177,28 @@ describe('reliability under faults', () => {
     log(`drained ${quiet ? 'fully' : 'NOT fully'} after ${Date.now() - started} ms`);
 
     log(`retries by reason: ${JSON.stringify(Object.fromEntries(stream.retries))}`);
+    log(`unexpected errors in the apps' recent logs: ${JSON.stringify(unexpectedErrors(hub))}`);
     const report = await reconcile(hub, db, stream.ledger, endpoint.received);
+    // Every app must have survived the faults it was not dealt (a crash is a finding too).
+    for (const app of hub.exited()) report.problems.push(`${app} is not running any more`);
     log(`reconciliation:\n${report.summary.join('\n')}`);
+    if (report.problems.length) log(`the apps now:\n${hub.describe()}`);
     expect(report.problems).toEqual([]);
   });
 });
+
+/** The errors the apps logged as unexpected (answered 500), by message, from their recent output. */
+function unexpectedErrors(hub: RunningHub): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [app, lines] of Object.entries(hub.output))
+    for (const line of lines) {
+      if (!line.includes('"unexpected error"')) continue;
+      const message = /"err":\{"type":"(\w+)","message":"([^"]{0,80})/.exec(line);
+      const key = `${app}: ${message ? `${message[1]} ${message[2]}` : line.slice(0, 80)}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+  return counts;
+}
 
 const QUEUES = Object.values(Queues);
 const SCHEMAS = ['gateway', 'lab', 'imaging', 'ecg', 'pathology'];

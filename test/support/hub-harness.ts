@@ -341,6 +341,14 @@ export class RunningHub {
     }
   }
 
+  /** The apps whose process is no longer running (crashed, or killed and not restarted). */
+  exited(): AppName[] {
+    return APPS.filter((app) => {
+      const child = this.children.get(app);
+      return !child || child.exitCode !== null || child.signalCode !== null;
+    });
+  }
+
   /** Recent output of every app, for a failure message. */
   describe(): string {
     return APPS.map(
