@@ -192,9 +192,14 @@ function unexpectedErrors(hub: RunningHub): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const [app, lines] of Object.entries(hub.output))
     for (const line of lines) {
-      if (!line.includes('"unexpected error"')) continue;
-      const message = /"err":\{"type":"(\w+)","message":"([^"]{0,80})/.exec(line);
-      const key = `${app}: ${message ? `${message[1]} ${message[2]}` : line.slice(0, 80)}`;
+      if (!line.includes('"unexpected error"') || !line.startsWith('{')) continue;
+      let err: { type?: string; message?: string } | undefined;
+      try {
+        err = (JSON.parse(line) as { err?: typeof err }).err;
+      } catch {
+        err = { type: 'unparsed', message: line.slice(0, 80) }; // a line split across chunks
+      }
+      const key = `${app}: ${err?.type} ${err?.message?.slice(0, 80)}`;
       counts[key] = (counts[key] ?? 0) + 1;
     }
   return counts;
