@@ -43,7 +43,8 @@ module.exports = {
     },
     {
       // Fault tests: PostgreSQL stopped under the running hub (a private cluster), poison jobs
-      // and messages. FAULT_ROUNDS sets their size (npm test: 1; npm run test:faults: more).
+      // and messages (FAULTS_ROUNDS sets their size: npm test 1, npm run test:faults:long 5), and
+      // apps killed under a stream of orders (chaos.faults.spec.ts, FAULTS_* knobs).
       ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.spec.ts'],

@@ -10,8 +10,11 @@ import { MllpClient, hl7Field } from '../support/mllp-client';
 
 jest.setTimeout(300_000);
 
-/** Poison jobs per queue (npm test: 1; `npm run test:faults`: FAULT_ROUNDS=5). */
-const ROUNDS = Math.max(1, Number(process.env.FAULT_ROUNDS ?? 1));
+/** Poison jobs per queue (npm test: 1; `npm run test:faults:long`: 5; FAULTS_ROUNDS sets it). */
+const ROUNDS = Math.max(
+  1,
+  Number(process.env.FAULTS_ROUNDS ?? (process.env.FAULTS_PROFILE === 'long' ? 5 : 1)),
+);
 
 interface FailedJob {
   id: string;

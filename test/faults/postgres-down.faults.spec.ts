@@ -18,8 +18,11 @@ import { PrivatePostgres } from '../support/private-postgres';
 
 jest.setTimeout(300_000);
 
-/** Outages in a row (npm test: 1; `npm run test:faults`: FAULT_ROUNDS=5). */
-const ROUNDS = Math.max(1, Number(process.env.FAULT_ROUNDS ?? 1));
+/** Outages in a row (npm test: 1; `npm run test:faults:long`: 5; FAULTS_ROUNDS sets it). */
+const ROUNDS = Math.max(
+  1,
+  Number(process.env.FAULTS_ROUNDS ?? (process.env.FAULTS_PROFILE === 'long' ? 5 : 1)),
+);
 /** Longest a request may take while PostgreSQL is down: an answer, never a hang. */
 const ANSWER_WITHIN_MS = 5000;
 /** Longest the hub may take to serve again once PostgreSQL is back, without any restart. */

@@ -6,8 +6,14 @@ import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 
 const ROOT = join(__dirname, '..', '..');
-const APPS = ['gateway', 'lab-center', 'imaging-center', 'ecg-center', 'pathology-center'] as const;
-type AppName = (typeof APPS)[number];
+export const APPS = [
+  'gateway',
+  'lab-center',
+  'imaging-center',
+  'ecg-center',
+  'pathology-center',
+] as const;
+export type AppName = (typeof APPS)[number];
 
 export const TEST_DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/hub_test';
@@ -52,43 +58,88 @@ async function waitFor(
  */
 export class PrivateRedis {
   private process?: ChildProcess;
-  constructor(readonly port: number) {}
+  /** Where a persistent Redis keeps its append-only file (removed with `stop`). */
+  private dir?: string;
+
+  /**
+   * @param persistent keep an append-only file fsynced on every write (`appendfsync always`), as a
+   * production Redis under BullMQ must; a restart then keeps every queued job. Without it (the
+   * default for e2e runs) a restart loses them all.
+   */
+  constructor(
+    readonly port: number,
+    readonly persistent = false,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
+    const persistence = this.persistent
+      ? [
+          '--dir',
+          (this.dir ??= mkdtempSync(join(tmpdir(), 'hub-e2e-redis-'))),
+          '--appendonly',
+          'yes',
+          '--appendfsync',
+          'always',
+          '--maxmemory-policy',
+          'noeviction',
+        ]
+      : ['--appendonly', 'no'];
     this.process = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       {
         stdio: 'ignore',
       },
     );
     const started = this.process;
     await waitFor(
-      async () => started.exitCode === null && (await tcpOpen(this.port)),
+      async () => started.exitCode === null && (await redisLoaded(this.port)),
       `redis-server on port ${this.port}`,
       10_000,
     );
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops Redis with `signal`: SIGTERM is a graceful shutdown (Redis flushes its append-only file
+   * first), SIGKILL a crash.
+   */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const running = this.process;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGKILL');
+    running.kill(signal);
     await exited;
+  }
+
+  /** Stops Redis (gracefully or not) and starts it again on the same port and files. */
+  async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.kill(signal);
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.kill('SIGKILL');
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
   }
 }
 
-function tcpOpen(port: number): Promise<boolean> {
+/** True once Redis answers PING with PONG (not LOADING while it replays its append-only file). */
+function redisLoaded(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data: Buffer) => {
       socket.end();
-      resolve(true);
+      resolve(data.toString().startsWith('+PONG'));
     });
     socket.once('error', () => resolve(false));
   });
@@ -221,23 +272,7 @@ export class RunningHub {
   }
 
   async start(): Promise<void> {
-    for (const app of APPS) {
-      const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-      if (!existsSync(entry))
-        throw new Error(`${entry} is missing: run "npm run build" first (npm test does it)`);
-      const child = spawn(process.execPath, [entry], {
-        env: this.env(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const lines: string[] = (this.output[app] = []);
-      const keep = (chunk: Buffer) => {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        if (lines.length > 400) lines.splice(0, lines.length - 400);
-      };
-      child.stdout?.on('data', keep);
-      child.stderr?.on('data', keep);
-      this.children.set(app, child);
-    }
+    for (const app of APPS) this.spawnApp(app);
     try {
       await waitFor(
         async () => {
@@ -254,6 +289,64 @@ export class RunningHub {
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${this.describe()}`);
     }
+  }
+
+  private spawnApp(app: AppName): ChildProcess {
+    const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+    if (!existsSync(entry))
+      throw new Error(`${entry} is missing: run "npm run build" first (npm test does it)`);
+    const child = spawn(process.execPath, [entry], {
+      env: this.env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = (this.output[app] ??= []);
+    const keep = (chunk: Buffer) => {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      if (lines.length > 400) lines.splice(0, lines.length - 400);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.children.set(app, child);
+    return child;
+  }
+
+  /** Sends `signal` to one app (SIGKILL: a crash, nothing flushed) and waits until it is gone. */
+  async kill(app: AppName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.children.get(app);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  /**
+   * Starts one app again (after `kill`) with the same environment and ports, and waits until its
+   * `/health` answers 200 (the gateway's on `PORT`, a centre's on its own port).
+   */
+  async restart(app: AppName): Promise<void> {
+    await this.kill(app, 'SIGTERM');
+    const child = this.spawnApp(app);
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null)
+            throw new StartupFailed(`${app} exited with code ${child.exitCode} on restart`);
+          return (await fetch(`http://127.0.0.1:${this.ports[app]}/health`)).status === 200;
+        },
+        `${app} to become healthy again`,
+        120_000,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${this.describe()}`);
+    }
+  }
+
+  /** The apps whose process is no longer running (crashed, or killed and not restarted). */
+  exited(): AppName[] {
+    return APPS.filter((app) => {
+      const child = this.children.get(app);
+      return !child || child.exitCode !== null || child.signalCode !== null;
+    });
   }
 
   /** Recent output of every app, for a failure message. */
@@ -276,7 +369,7 @@ export class RunningHub {
   async stop(): Promise<void> {
     await Promise.all(
       [...this.children.values()].map(async (child) => {
-        if (child.exitCode !== null) return;
+        if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -295,9 +388,14 @@ let hubs = 0;
  * TEST_DATABASE_URL's.
  */
 export async function startHub(
-  options: { env?: Record<string, string>; postgres?: { url(): string } | string } = {},
+  options: {
+    env?: Record<string, string>;
+    postgres?: { url(): string } | string;
+    /** Run Redis as production must: append-only file, fsync on every write (see PrivateRedis). */
+    persistentRedis?: boolean;
+  } = {},
 ): Promise<RunningHub> {
-  const redis = new PrivateRedis(await freePort());
+  const redis = new PrivateRedis(await freePort(), options.persistentRedis ?? false);
   await redis.start();
   const server = typeof options.postgres === 'object' ? options.postgres.url() : options.postgres;
   const database = new PrivateDatabase(`hub_e2e_${process.pid}_${++hubs}`, server);

@@ -98,6 +98,14 @@ function poisonReason(queue: QueueName, job: Job, error?: unknown): string | und
 }
 
 /**
+ * How often a job may stall (its worker died, or was too starved to renew the lock) before BullMQ
+ * fails it. BullMQ's default of 1 failed deliveries whose gateway was killed twice while they ran
+ * (found by the fault suite); every hub worker is harmless to run twice, so a stall is retried,
+ * and only a job that keeps killing its worker ends up failed, for inspection.
+ */
+export const MAX_STALLED_COUNT = 10;
+
+/**
  * A worker for `name` whose processor receives typed jobs. A malformed job (a name the queue does
  * not carry, a payload without its ids) or one whose data PostgreSQL refuses as such fails at once
  * without retries; every other failure is retried with backoff. With `log`, every failed attempt
@@ -126,6 +134,7 @@ export function createWorker<Q extends QueueName>(
     connection: { ...redisOptions(redisUrl), maxRetriesPerRequest: null },
     prefix,
     concurrency: 4,
+    maxStalledCount: MAX_STALLED_COUNT,
     ...options,
   });
   if (log) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type ClientProxy } from '@nestjs/microservices';
-import { firstValueFrom, timeout } from 'rxjs';
+import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import {
   type Centre,
   type CentreHealthReply,
@@ -12,8 +12,12 @@ import {
   type StudySummary,
   centrePattern,
 } from '@hub/contracts';
+import { FhirError } from '@hub/fhir';
 import { createMessageClient } from '@hub/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+
+/** ioredis' errors while the connection to Redis is down. */
+const UNREACHABLE = /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT/;
 
 /**
  * Request/reply with the centres over @nestjs/microservices (Redis transport). Every call has a
@@ -54,18 +58,40 @@ export class CentreClient implements OnModuleDestroy {
     return this.send<T>('imaging', message, payload);
   }
 
-  /** Any request/reply message of a centre; see libs/contracts. */
-  send<T>(
+  /**
+   * Any request/reply message of a centre; see libs/contracts. A centre that does not answer by
+   * the deadline (down, restarting) or cannot be reached (Redis away) is a 503 the caller may
+   * retry, not a 500: the
+   * message changed nothing the caller can rely on, and the centre's handlers are idempotent.
+   */
+  async send<T>(
     centre: Centre,
     message: MessageName,
     payload: unknown,
     deadlineMs = this.config.MESSAGE_TIMEOUT_MS,
   ): Promise<T> {
-    return firstValueFrom(
-      this.client
-        .send<T>(centrePattern(this.config.REDIS_PREFIX, centre, message), payload)
-        .pipe(timeout(deadlineMs)),
-    );
+    try {
+      return await firstValueFrom(
+        this.client
+          .send<T>(centrePattern(this.config.REDIS_PREFIX, centre, message), payload)
+          .pipe(timeout(deadlineMs)),
+      );
+    } catch (error) {
+      if (error instanceof TimeoutError)
+        throw new FhirError(
+          503,
+          'transient',
+          `the ${centre} centre did not answer ${message} within ${deadlineMs} ms; try again`,
+        );
+      // Redis (the message transport) is away: nothing was sent.
+      if (error instanceof Error && UNREACHABLE.test(error.message))
+        throw new FhirError(
+          503,
+          'transient',
+          `the ${centre} centre cannot be reached now (${error.message}); try again`,
+        );
+      throw error;
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
