@@ -1,5 +1,5 @@
-// Three projects: unit specs beside the code, integration specs against the real PostgreSQL and
-// Redis, and end-to-end specs that start the real apps. See docs/architecture.md ("Tests").
+// Projects: unit specs beside the code, integration specs against the real PostgreSQL and Redis,
+// end-to-end specs that start the real apps, the bad-input (fuzz) suite and the browser specs. See docs/architecture.md ("Tests").
 const swc = [
   '@swc/jest',
   {
@@ -38,6 +38,12 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+    },
+    {
+      ...common,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.js',
     },
     {
