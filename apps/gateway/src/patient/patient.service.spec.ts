@@ -29,6 +29,17 @@ describe('validatePatientIdentifiers', () => {
     }
   });
 
+  it.each([
+    ['a number as system', { system: 0.5, value: '110105194912310029' }],
+    ['true as value', { system: 'urn:oid:2.16.156.10011.1.3', value: true }],
+    ['an array as value', { system: 'urn:oid:2.16.156.10011.1.3', value: ['x'] }],
+    ['null', null],
+  ])('refuses an identifier with %s as unprocessable, not a crash (fuzz suite)', (_what, given) => {
+    expect(() =>
+      validatePatientIdentifiers([given as never], 'CLINIC-A', 'Patient.identifier'),
+    ).toThrow(/Patient.identifier\[0\] needs both system and value, as strings/);
+  });
+
   it("refuses another member's MRN system", () => {
     expect(() =>
       validatePatientIdentifiers(

@@ -229,8 +229,13 @@ export function validatePatientIdentifiers(
   let linking = 0;
   const result = identifiers.map((identifier, index) => {
     const where = `${path}[${index}]`;
-    if (!identifier.system || !identifier.value) {
-      throw FhirError.unprocessable(`${where} needs both system and value`, [where]);
+    if (
+      typeof identifier?.system !== 'string' ||
+      typeof identifier.value !== 'string' ||
+      !identifier.system ||
+      !identifier.value
+    ) {
+      throw FhirError.unprocessable(`${where} needs both system and value, as strings`, [where]);
     }
     if (identifier.system === RESIDENT_ID_SYSTEM) {
       const check = checkResidentId(identifier.value.trim());
