@@ -40,6 +40,12 @@ describe('validatePatientIdentifiers', () => {
     ).toThrow(/Patient.identifier\[0\] needs both system and value, as strings/);
   });
 
+  it('refuses an identifier that is not a list, naming the field (fuzz suite)', () => {
+    expect(() =>
+      validatePatientIdentifiers('urn:uuid:nowhere' as never, 'CLINIC-A', 'Patient.identifier'),
+    ).toThrow(/Patient.identifier must be a list of identifiers/);
+  });
+
   it("refuses another member's MRN system", () => {
     expect(() =>
       validatePatientIdentifiers(

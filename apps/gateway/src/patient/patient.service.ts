@@ -225,6 +225,8 @@ export function validatePatientIdentifiers(
   org: string,
   path: string,
 ): Identifier[] {
+  if (!Array.isArray(identifiers))
+    throw FhirError.unprocessable(`${path} must be a list of identifiers`, [path]);
   const ownMrn = mrnSystem(org);
   let linking = 0;
   const result = identifiers.map((identifier, index) => {
