@@ -183,7 +183,7 @@ function judgeStow(answer: { status: number; text: string }): Verdict {
       answer: `409 reason ${String(failed[0]['00081197']?.Value?.[0])}`,
     };
   }
-  return judgeHttp(answer);
+  return judgeHttp(answer, { plainMessage: true });
 }
 
 /**
