@@ -88,7 +88,7 @@ export class AuditService {
         event.subtype,
         event.action,
         event.outcome ?? '0',
-        event.outcomeDesc ? maskResidentIdsInText(event.outcomeDesc) : null,
+        event.outcomeDesc ? auditText(event.outcomeDesc) : null,
         event.agent.subject,
         event.agent.kind,
         event.agent.org ?? null,
@@ -97,7 +97,7 @@ export class AuditService {
         event.agent.purpose ?? null,
         JSON.stringify(event.entities ?? []),
         [...new Set(event.patientIds ?? [])],
-        event.query ? maskResidentIdsInText(event.query) : null,
+        event.query ? auditText(event.query) : null,
       ],
     );
   }
@@ -202,6 +202,14 @@ export class AuditService {
     if (!rows[0]) throw FhirError.notFound(`AuditEvent/${id} is not known`);
     return toAuditEvent(rows[0]);
   }
+}
+
+/**
+ * Text as the audit trail keeps it: identity numbers masked, and NUL (which PostgreSQL text cannot
+ * hold; a refused upload's reason may quote it) as U+FFFD, so recording a refusal cannot fail.
+ */
+export function auditText(text: string): string {
+  return maskResidentIdsInText(text).replaceAll('\u0000', '\uFFFD');
 }
 
 function toAuditEvent(row: AuditRow): AuditEvent {
