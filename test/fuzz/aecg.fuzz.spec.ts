@@ -61,6 +61,8 @@ function mutate(rng: Rng, valid: string, strings: string[]): { kind: string; bod
   const kinds: string[] = [];
   for (let n = rng.int(1, 4); n > 0; n--) {
     const all = elements(xml);
+    // An earlier mutation may have left no element at all: then there is nothing to mutate.
+    if (all.length === 0) break;
     const element = rng.pick(all);
     switch (rng.int(0, 11)) {
       case 0:
@@ -76,7 +78,7 @@ function mutate(rng: Rng, valid: string, strings: string[]): { kind: string; bod
       case 2: {
         const cut = xml.slice(element.start, element.end);
         const rest = xml.slice(0, element.start) + xml.slice(element.end);
-        const at = rng.pick(elements(rest)).start;
+        const at = rng.pick(elements(rest))?.start ?? 0;
         xml = rest.slice(0, at) + cut + rest.slice(at);
         kinds.push(`move-${element.name}`);
         break;
@@ -84,6 +86,7 @@ function mutate(rng: Rng, valid: string, strings: string[]): { kind: string; bod
       case 3:
       case 4: {
         const attributes = [...xml.matchAll(/ ([\w:]+)="([^"]*)"/g)];
+        if (attributes.length === 0) break;
         const attribute = rng.pick(attributes);
         const value = rng.pick([
           ...strings.map((s) => s.replace(/[<&"]/g, '')),
@@ -154,6 +157,7 @@ function mutate(rng: Rng, valid: string, strings: string[]): { kind: string; bod
         break;
       default: {
         const texts = [...xml.matchAll(/>([^<>\s][^<>]*)</g)];
+        if (texts.length === 0) break;
         const text = rng.pick(texts);
         const at = (text.index ?? 0) + 1;
         xml =
