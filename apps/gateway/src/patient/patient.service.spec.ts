@@ -1,5 +1,5 @@
 import { FhirError } from '@hub/fhir';
-import { validatePatientIdentifiers } from './patient.service';
+import { PatientService, validatePatientIdentifiers } from './patient.service';
 
 const residentId = (value: string) => ({ system: 'urn:oid:2.16.156.10011.1.3', value });
 
@@ -65,4 +65,18 @@ describe('validatePatientIdentifiers', () => {
       ),
     ).toThrow(/needs a 居民身份证号/);
   });
+});
+
+describe('PatientService.createOrLink', () => {
+  it.each([0.5, { family: '张' }, ['1960-05-01']])(
+    'refuses a birth date that is not a string (%p) before touching the store (fuzz suite: it was a 500)',
+    async (birthDate) => {
+      // Refused before any read or write, so neither the store nor the links are needed.
+      const service = new PatientService(undefined as never, undefined as never);
+      const patient = { resourceType: 'Patient', birthDate } as never;
+      await expect(service.createOrLink(undefined as never, patient, 'CLINIC-A')).rejects.toThrow(
+        /Patient.birthDate must be a string/,
+      );
+    },
+  );
 });

@@ -41,6 +41,11 @@ export class PatientService {
     path = 'Patient',
     agent?: AuditAgent,
   ): Promise<PatientLink> {
+    for (const field of ['birthDate', 'gender'] as const) {
+      const value: unknown = input[field];
+      if (value !== undefined && typeof value !== 'string')
+        throw FhirError.unprocessable(`${path}.${field} must be a string`, [`${path}.${field}`]);
+    }
     const identifiers = validatePatientIdentifiers(
       input.identifier ?? [],
       org,
