@@ -9,12 +9,12 @@ import type { RunningHub } from './hub-harness';
  * campaign runner that sends mutants through a public protocol and checks the oracle for each,
  * and a before/after snapshot of every table to show that refused input changed nothing.
  *
- * Configuration (environment): FUZZ_CASES inputs per protocol (default 500: the short run of
+ * Configuration (environment): FUZZ_CASES inputs per protocol (default 1,000: the short run of
  * `npm test`; `npm run test:fuzz` sets 10,000), FUZZ_SEED (a number, or `random`; default fixed so
  * CI is reproducible). A failure names the seed, the case index and the input: rerun with the same
  * FUZZ_SEED and FUZZ_CASES to get the same inputs.
  */
-export const FUZZ_CASES = Number(process.env.FUZZ_CASES ?? 500);
+export const FUZZ_CASES = Number(process.env.FUZZ_CASES ?? 1000);
 
 export const FUZZ_SEED =
   process.env.FUZZ_SEED === 'random'
