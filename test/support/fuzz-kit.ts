@@ -523,7 +523,8 @@ export function summarise(name: string, result: CampaignResult): string {
   );
 }
 
-function truncate(text: string, max = 600): string {
+/** How much of a failing input to print (FUZZ_SHOW_CHARS, default 600). */
+function truncate(text: string, max = Number(process.env.FUZZ_SHOW_CHARS ?? 600)): string {
   const clean = JSON.stringify(text);
   return clean.length > max ? `${clean.slice(0, max)}… (${text.length} chars)` : clean;
 }
