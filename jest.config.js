@@ -1,6 +1,6 @@
 // Projects: unit specs beside the code, integration specs against the real PostgreSQL and Redis,
-// end-to-end specs that start the real apps, fault specs and browser specs. See
-// docs/architecture.md ("Tests").
+// end-to-end specs that start the real apps, fault specs, the bad-input (fuzz) suite and browser
+// specs. See docs/architecture.md ("Tests").
 const swc = [
   '@swc/jest',
   {
@@ -48,6 +48,12 @@ module.exports = {
       ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+    },
+    {
+      ...common,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.js',
     },
     {

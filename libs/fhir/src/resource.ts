@@ -6,11 +6,14 @@ export type StoredResource = Resource & { resourceType: string; id: string };
 
 /** True when the identifier carries the given v2-0203 type code (PLAC, FILL, MR, ACSN…). */
 export function hasIdentifierType(identifier: Identifier, code: string): boolean {
+  // Submitted JSON: any part may be of the wrong type, and that is simply not this type.
+  const coding: unknown = identifier?.type?.coding;
   return (
-    identifier.type?.coding?.some(
-      (coding) =>
-        coding.code === code && (!coding.system || coding.system === Systems.IdentifierType),
-    ) ?? false
+    Array.isArray(coding) &&
+    coding.some(
+      (c: { code?: unknown; system?: unknown } | null) =>
+        c?.code === code && (!c.system || c.system === Systems.IdentifierType),
+    )
   );
 }
 

@@ -75,7 +75,7 @@ export function auditInsertSql(event: AuditRecord, bind: (value: unknown) => str
     event.subtype,
     event.action,
     event.outcome ?? '0',
-    event.outcomeDesc ? maskResidentIdsInText(event.outcomeDesc) : null,
+    event.outcomeDesc ? auditText(event.outcomeDesc) : null,
     event.agent.subject,
     event.agent.kind,
     event.agent.org ?? null,
@@ -84,7 +84,7 @@ export function auditInsertSql(event: AuditRecord, bind: (value: unknown) => str
     event.agent.purpose ?? null,
     JSON.stringify(event.entities ?? []),
     [...new Set(event.patientIds ?? [])],
-    event.query ? maskResidentIdsInText(event.query) : null,
+    event.query ? auditText(event.query) : null,
   ].map(bind);
   return `INSERT INTO gateway.audit_event
          (type_code, subtype, action, outcome, outcome_desc, agent_subject, agent_kind, agent_org, agent_roles,
@@ -212,6 +212,14 @@ export class AuditService {
     if (!rows[0]) throw FhirError.notFound(`AuditEvent/${id} is not known`);
     return toAuditEvent(rows[0]);
   }
+}
+
+/**
+ * Text as the audit trail keeps it: identity numbers masked, and NUL (which PostgreSQL text cannot
+ * hold; a refused upload's reason may quote it) as U+FFFD, so recording a refusal cannot fail.
+ */
+export function auditText(text: string): string {
+  return maskResidentIdsInText(text).replaceAll('\u0000', '\uFFFD');
 }
 
 function toAuditEvent(row: AuditRow): AuditEvent {

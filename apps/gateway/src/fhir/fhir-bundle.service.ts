@@ -6,7 +6,7 @@ import { type Principal } from '../auth/principal';
 import { OutboxRelayService } from '../order/outbox-relay.service';
 import { FhirSearchService } from './fhir-search.service';
 import { FhirStore } from './fhir-store.service';
-import { FhirWriteService, type WriteOutcome } from './fhir-write.service';
+import { FhirWriteService, type WriteOutcome, assertNesting } from './fhir-write.service';
 import { type Accessor } from '../audit/accessor';
 
 export const MAX_BUNDLE_ENTRIES = 500;
@@ -53,6 +53,7 @@ export class FhirBundleService {
     accessor: Accessor,
     baseUrl: string,
   ): Promise<Bundle> {
+    assertNesting(input, 'Bundle');
     const bundle = validateBundle(input);
     const entries = (bundle.entry ?? []).map((entry, index) => planEntry(entry, index));
     if (bundle.type === 'transaction')
@@ -202,7 +203,10 @@ function planEntry(entry: BundleEntry, index: number): PlannedEntry {
   const resource = entry.resource as Record<string, unknown> | undefined;
   if (!resource || typeof resource.resourceType !== 'string')
     throw FhirError.badRequest(`${where}.resource is required`, [`${where}.resource`]);
-  const url = entry.request?.url?.split('?')[0];
+  const rawUrl: unknown = entry.request?.url;
+  if (rawUrl !== undefined && typeof rawUrl !== 'string')
+    throw FhirError.badRequest(`${where}.request.url must be a string`, [`${where}.request.url`]);
+  const url = rawUrl?.split('?')[0];
   if (url && url !== resource.resourceType) {
     throw FhirError.badRequest(
       `${where}.request.url (${url}) does not match the resource type ${resource.resourceType}`,

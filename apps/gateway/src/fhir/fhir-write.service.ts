@@ -67,6 +67,7 @@ export class FhirWriteService {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw FhirError.badRequest(`${path}: expected a FHIR resource (JSON object)`, [path]);
     }
+    assertNesting(input, path);
     const type = (input as { resourceType?: unknown }).resourceType;
     if (typeof type !== 'string')
       throw FhirError.badRequest(`${path}.resourceType is required`, [`${path}.resourceType`]);
@@ -138,5 +139,24 @@ export class FhirWriteService {
         return { resource: stored, created: true, routed: false };
       }
     }
+  }
+}
+
+/** Deeper than any FHIR R4 resource nests (contained resources and extensions included). */
+export const MAX_NESTING = 64;
+
+/**
+ * Refuses JSON nested deeper than {@link MAX_NESTING}: the writers copy resources with
+ * JSON.stringify and JSON.parse, which overflow the stack on a value nested thousands deep.
+ * Walked with a stack of its own, so the check itself cannot overflow.
+ */
+export function assertNesting(input: unknown, path: string): void {
+  const pending: Array<[unknown, number]> = [[input, 0]];
+  while (pending.length) {
+    const [value, depth] = pending.pop() as [unknown, number];
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_NESTING)
+      throw FhirError.badRequest(`${path} is nested more than ${MAX_NESTING} levels deep`, [path]);
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
   }
 }

@@ -26,6 +26,15 @@ describe('search parameter extraction', () => {
   const param = (type: string, name: string) =>
     searchParameters[type].find((p) => p.name === name)!;
 
+  it('indexes only the names that are names: null, strings and numbers in name are skipped', () => {
+    const patient = {
+      resourceType: 'Patient',
+      name: [null, 'Patient/', { family: 7, given: ['三', 5] }, { family: '张', given: ['三'] }],
+    };
+    expect(param('Patient', 'name').extract(patient)).toEqual(['三', '三', '张', '三', '张三']);
+    expect(param('Patient', 'name').extract({ resourceType: 'Patient', name: 'x' })).toEqual([]);
+  });
+
   it('indexes ServiceRequest identifiers, codes and patient', () => {
     const request = {
       resourceType: 'ServiceRequest',

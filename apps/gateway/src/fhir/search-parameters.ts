@@ -97,16 +97,16 @@ const periodOrDate = (value: unknown, period: unknown): DateRange[] => {
 };
 
 const humanNames = (resource: R): string[] =>
-  asArray(
-    resource.name as Array<{ text?: string; family?: string; given?: string[] }> | undefined,
-  ).flatMap((n) =>
-    [
-      n.text,
-      n.family,
-      ...(n.given ?? []),
-      [n.family, ...(n.given ?? [])].filter(Boolean).join(''),
-    ].filter((s): s is string => typeof s === 'string' && s.length > 0),
-  );
+  asArray(resource.name as Array<{ text?: string; family?: string; given?: string[] }> | undefined)
+    // A name that is not an object (null, a string) names nobody; it must not fail the write.
+    .filter((n) => typeof n === 'object' && n !== null)
+    .flatMap((n) => {
+      const given = asArray(n.given).filter((g) => typeof g === 'string');
+      const family = typeof n.family === 'string' ? n.family : undefined;
+      return [n.text, family, ...given, [family, ...given].filter(Boolean).join('')].filter(
+        (s): s is string => typeof s === 'string' && s.length > 0,
+      );
+    });
 
 const subjectParams = (targets: string[]): SearchParamDefinition[] => [
   {

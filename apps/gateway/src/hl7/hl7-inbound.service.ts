@@ -205,6 +205,7 @@ export class Hl7InboundService {
         : undefined;
       const orderIds: string[] = [];
       let routed = false;
+      const orcs = message.segments('ORC');
       for (const order of mapped.orders) {
         if (order.control === 'CA') {
           const placer = order.request.identifier?.[0] ?? {};
@@ -214,7 +215,7 @@ export class Hl7InboundService {
               organization.code,
               placer,
               agent,
-              message.segments('ORC')[order.index]?.get(16, 2) || undefined,
+              orcs[order.index]?.get(16, 2) || undefined,
             )
             .catch((error: unknown) => rethrowAt(error, 'ORC', 2));
           orderIds.push(cancelled.orderId);

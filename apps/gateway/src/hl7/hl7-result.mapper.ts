@@ -25,9 +25,12 @@ export function mapResultMessage(message: Hl7v2Message): MappedResultGroup[] {
   const groups: MappedResultGroup[] = [];
   let current: MappedResultGroup | undefined;
   let obxIndex = 0;
+  // Read once: per segment, a message of thousands of OBX rows took minutes and blocked the gateway.
+  const obrs = message.segments('OBR');
+  const obxs = message.segments('OBX');
   for (const name of message.segmentNames) {
     if (name === 'OBR') {
-      const obr = message.segments('OBR')[groups.length];
+      const obr = obrs[groups.length];
       current = {
         index: groups.length,
         fillerNumber: obr.get(3) || undefined,
@@ -43,7 +46,7 @@ export function mapResultMessage(message: Hl7v2Message): MappedResultGroup[] {
       }
       groups.push(current);
     } else if (name === 'OBX') {
-      const obx = message.segments('OBX')[obxIndex++];
+      const obx = obxs[obxIndex++];
       if (!current)
         throw new Hl7Refusal('AE', {
           code: ErrorCodes.SegmentSequence,

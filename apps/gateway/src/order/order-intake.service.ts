@@ -93,9 +93,13 @@ export class OrderIntakeService {
     checkRequester(request.requester, requester, path);
 
     const placer = request.identifier?.find((i) => hasIdentifierType(i, 'PLAC'));
-    if (!placer?.value) {
+    if (
+      typeof placer?.value !== 'string' ||
+      !placer.value ||
+      (placer.system !== undefined && typeof placer.system !== 'string')
+    ) {
       throw FhirError.unprocessable(
-        `${path}.identifier: a placer order number (identifier with type PLAC) is required`,
+        `${path}.identifier: a placer order number (identifier with type PLAC, system and value as strings) is required`,
         [`${path}.identifier`],
       );
     }
@@ -455,7 +459,7 @@ export class OrderIntakeService {
   }
 }
 
-function validateShape(input: unknown, path: string): ServiceRequest {
+export function validateShape(input: unknown, path: string): ServiceRequest {
   if (
     typeof input !== 'object' ||
     input === null ||
@@ -490,6 +494,15 @@ function validateShape(input: unknown, path: string): ServiceRequest {
   }
   if (request.code?.coding !== undefined && !Array.isArray(request.code.coding)) {
     throw FhirError.badRequest(`${path}.code.coding must be an array`, [`${path}.code.coding`]);
+  }
+  if (
+    request.code?.coding?.some(
+      (coding: unknown) => typeof coding !== 'object' || coding === null || Array.isArray(coding),
+    )
+  ) {
+    throw FhirError.badRequest(`${path}.code.coding must hold Coding objects`, [
+      `${path}.code.coding`,
+    ]);
   }
   return request;
 }

@@ -41,6 +41,11 @@ export class PatientService {
     path = 'Patient',
     agent?: AuditAgent,
   ): Promise<PatientLink> {
+    for (const field of ['birthDate', 'gender'] as const) {
+      const value: unknown = input[field];
+      if (value !== undefined && typeof value !== 'string')
+        throw FhirError.unprocessable(`${path}.${field} must be a string`, [`${path}.${field}`]);
+    }
     const identifiers = validatePatientIdentifiers(
       input.identifier ?? [],
       org,
@@ -225,12 +230,19 @@ export function validatePatientIdentifiers(
   org: string,
   path: string,
 ): Identifier[] {
+  if (!Array.isArray(identifiers))
+    throw FhirError.unprocessable(`${path} must be a list of identifiers`, [path]);
   const ownMrn = mrnSystem(org);
   let linking = 0;
   const result = identifiers.map((identifier, index) => {
     const where = `${path}[${index}]`;
-    if (!identifier.system || !identifier.value) {
-      throw FhirError.unprocessable(`${where} needs both system and value`, [where]);
+    if (
+      typeof identifier?.system !== 'string' ||
+      typeof identifier.value !== 'string' ||
+      !identifier.system ||
+      !identifier.value
+    ) {
+      throw FhirError.unprocessable(`${where} needs both system and value, as strings`, [where]);
     }
     if (identifier.system === RESIDENT_ID_SYSTEM) {
       const check = checkResidentId(identifier.value.trim());
