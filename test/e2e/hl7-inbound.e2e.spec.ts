@@ -229,6 +229,24 @@ describe('HL7 v2 inbound orders (e2e)', () => {
     expect(stored.rows[0].n).toBe(60);
   });
 
+  it('answers a message over 10 MB with AR naming the limit, stores nothing of it and goes on', async () => {
+    const placer = makePlacerNumber();
+    const huge = orderMessage({ placer, controlId: `HUGE-${placer}` }).replace(
+      /\rOBR\|/,
+      `\rNTE|1||${'x'.repeat(11 * 1024 * 1024)}\rOBR|`,
+    );
+    const ack = await mllp.send(huge, 'utf-8', 60_000);
+    expect(hl7Field(ack, 'MSA', 1)).toBe('AR');
+    expect(hl7Field(ack, 'MSA', 2)).toBe(`HUGE-${placer}`);
+    expect(ack).toMatch(/up to 10485760 bytes/);
+    const stored = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM gateway.service_order WHERE placer_value = $1`,
+      [placer],
+    );
+    expect(stored.rows[0].n).toBe(0);
+    expect(hl7Field(await mllp.send(orderMessage({})), 'MSA', 1)).toBe('AA');
+  });
+
   it('answers an unparseable message with AR and keeps the connection usable', async () => {
     const ack = await mllp.sendRaw(Buffer.from('this is not HL7'));
     expect(hl7Field(ack, 'MSA', 1)).toBe('AR');

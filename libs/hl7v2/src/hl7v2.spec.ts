@@ -35,11 +35,26 @@ describe('MLLP framing', () => {
     ]);
   });
 
+  it('reads past a frame over the size limit to its end and goes on with the next', () => {
+    const decoder = new MllpDecoder(10);
+    const big = frame(Buffer.from(`MSH|big${'x'.repeat(40)}`));
+    const next = frame(Buffer.from('MSH|next'));
+    const bytes = Buffer.concat([big, next]);
+    // Fed in chunks of 3 bytes, so the end block straddles chunks.
+    const frames = [];
+    for (let i = 0; i < bytes.length; i += 3)
+      frames.push(...decoder.pushFrames(bytes.subarray(i, i + 3)));
+    expect(frames).toEqual([
+      { oversize: expect.any(Buffer) as Buffer, length: big.length - 3 },
+      { message: Buffer.from('MSH|next') },
+    ]);
+    const [oversized] = frames as Array<{ oversize: Buffer }>;
+    expect(oversized.oversize.toString()).toMatch(/^MSH\|big/);
+  });
+
   it('refuses a frame over the size limit', () => {
     const decoder = new MllpDecoder(10);
-    expect(() => decoder.push(Buffer.concat([Buffer.from([0x0b]), Buffer.alloc(20, 65)]))).toThrow(
-      MllpFrameError,
-    );
+    expect(() => decoder.push(frame(Buffer.alloc(20, 65)))).toThrow(MllpFrameError);
   });
 });
 

@@ -15,19 +15,45 @@ export function frame(message: Buffer): Buffer {
 
 export class MllpFrameError extends Error {}
 
+/** What {@link MllpDecoder.pushFrames} read: a whole message, or a frame over the size limit. */
+export type MllpFrame =
+  | { message: Buffer }
+  | {
+      /** The frame's first bytes (up to {@link OVERSIZE_HEAD_BYTES}), enough for its MSH. */
+      oversize: Buffer;
+      /** The frame's whole length in bytes. */
+      length: number;
+    };
+
+/** How much of an oversized frame is kept: its MSH, to address the refusal. */
+export const OVERSIZE_HEAD_BYTES = 64 * 1024;
+
 /**
  * Collects bytes from a stream and yields each complete message (without framing). Bytes before a
- * start block are discarded (line noise, keep-alives); a frame larger than `maxBytes` is an error.
+ * start block are discarded (line noise, keep-alives). A frame larger than `maxBytes` is not kept:
+ * {@link pushFrames} reads past it to its end block and reports it with its first bytes, so the
+ * sender can be answered and the connection goes on; {@link push} throws MllpFrameError.
  */
 export class MllpDecoder {
   private chunks: Buffer[] = [];
   private length = 0;
   private inFrame = false;
+  /** The start of the current frame once it has grown past `maxBytes` (the rest is skipped). */
+  private head?: Buffer;
 
   constructor(private readonly maxBytes = 10 * 1024 * 1024) {}
 
+  /** The complete messages in `data`; throws MllpFrameError on a frame over the size limit. */
   push(data: Buffer): Buffer[] {
-    const messages: Buffer[] = [];
+    return this.pushFrames(data).map((frame) => {
+      if ('message' in frame) return frame.message;
+      throw new MllpFrameError(`MLLP frame larger than ${this.maxBytes} bytes`);
+    });
+  }
+
+  /** The complete frames in `data`, in order: messages, and frames over the size limit. */
+  pushFrames(data: Buffer): MllpFrame[] {
+    const frames: MllpFrame[] = [];
     let start = 0;
     for (let i = 0; i < data.length; i++) {
       const byte = data[i];
@@ -40,14 +66,17 @@ export class MllpDecoder {
       }
       if (byte === CR && this.previousByte(data, i, start) === FS) {
         this.append(data.subarray(start, i));
-        const whole = Buffer.concat(this.chunks, this.length);
-        messages.push(whole.subarray(0, whole.length - 1)); // drop the FS
+        if (this.head) frames.push({ oversize: this.head, length: this.length - 1 });
+        else {
+          const whole = Buffer.concat(this.chunks, this.length);
+          frames.push({ message: whole.subarray(0, whole.length - 1) }); // drop the FS
+        }
         this.reset();
         start = i + 1;
       }
     }
     if (this.inFrame) this.append(data.subarray(start));
-    return messages;
+    return frames;
   }
 
   /** True while a frame has started but not ended. */
@@ -57,23 +86,34 @@ export class MllpDecoder {
 
   private previousByte(data: Buffer, i: number, start: number): number | undefined {
     if (i > start) return data[i - 1];
+    if (this.head) return this.lastSkipped;
     const last = this.chunks.at(-1);
     return last && last.length ? last[last.length - 1] : undefined;
   }
 
+  /** The last byte of an oversized frame read so far (its end block may straddle two chunks). */
+  private lastSkipped?: number;
+
   private append(part: Buffer): void {
     if (!part.length) return;
     this.length += part.length;
-    if (this.length > this.maxBytes) {
-      this.reset();
-      throw new MllpFrameError(`MLLP frame larger than ${this.maxBytes} bytes`);
+    if (this.head) {
+      this.lastSkipped = part[part.length - 1];
+      return;
     }
     this.chunks.push(part);
+    if (this.length > this.maxBytes) {
+      this.head = Buffer.concat(this.chunks).subarray(0, OVERSIZE_HEAD_BYTES);
+      this.lastSkipped = part[part.length - 1];
+      this.chunks = [];
+    }
   }
 
   private reset(): void {
     this.chunks = [];
     this.length = 0;
     this.inFrame = false;
+    this.head = undefined;
+    this.lastSkipped = undefined;
   }
 }

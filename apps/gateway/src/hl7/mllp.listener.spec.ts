@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { Hl7v2Message } from '@hub/hl7v2';
-import { unavailableAck } from './mllp.listener';
+import { oversizeAck, unavailableAck } from './mllp.listener';
 
 describe('the ACK for a message the hub could not store', () => {
   it('answers AR with ERR 207 to the right control id, in the sender’s character set', () => {
@@ -18,5 +18,18 @@ describe('the ACK for a message the hub could not store', () => {
   it('still answers when the bytes are not HL7 at all', () => {
     const ack = Hl7v2Message.parse(unavailableAck(Buffer.from('garbage')).toString());
     expect(ack.segment('MSA')?.get(1)).toBe('AR');
+  });
+});
+
+describe('the ACK for a message over the size limit', () => {
+  it('answers AR to the control id read from its first bytes, saying the limit', () => {
+    const head = Buffer.from(
+      'MSH|^~\\&|HIS|CLINIC-A|HUB|HUB|20261123||ORU^R01|BIG-1|P|2.5.1\rOBX|1|TX|||' +
+        'x'.repeat(500),
+    );
+    const ack = Hl7v2Message.parse(oversizeAck(head, 25_000_000, 10_485_760).toString());
+    expect(ack.segment('MSA')?.get(1)).toBe('AR');
+    expect(ack.segment('MSA')?.get(2)).toBe('BIG-1');
+    expect(ack.segment('ERR')?.get(8)).toMatch(/25000000 bytes.*10485760 bytes/);
   });
 });

@@ -10,7 +10,6 @@ import {
   ErrorCodes,
   Hl7v2Message,
   MllpDecoder,
-  MllpFrameError,
   buildAck,
   declaredCharset,
   decode,
@@ -20,6 +19,8 @@ import {
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { Hl7InboundService } from './hl7-inbound.service';
 
+/** The largest message taken (bytes); a larger frame is answered AR and skipped. */
+const MAX_FRAME_BYTES = 10 * 1024 * 1024;
 /** Messages read from one connection and not yet answered before reading pauses. */
 const MAX_PENDING = 32;
 /** A connection with no traffic for this long is closed (senders reconnect when they need to). */
@@ -30,6 +31,27 @@ const IDLE_TIMEOUT_MS = 30 * 60_000;
  * acknowledgment mode AR is the system-level reject, which tells the sender to send it again later.
  */
 export function unavailableAck(raw: Buffer): Buffer {
+  return rejectAck(
+    raw,
+    "the hub's message store is unavailable; nothing was kept: send the message again later",
+  );
+}
+
+/**
+ * AR for a frame over the size limit, addressed from its first bytes (its MSH): nothing of it was
+ * kept, and the connection goes on.
+ */
+export function oversizeAck(head: Buffer, length: number, maxBytes: number): Buffer {
+  // The head ends mid-message: only its MSH segment is read.
+  const msh = head.subarray(0, Math.max(0, head.indexOf(0x0d)) || head.length);
+  return rejectAck(
+    msh,
+    `the message is ${length} bytes long; the hub takes messages up to ${maxBytes} bytes: nothing was kept`,
+  );
+}
+
+/** An AR with one ERR, answering `raw` (MSA-2 its MSH-10 when it can be read). */
+function rejectAck(raw: Buffer, text: string): Buffer {
   let request: Hl7v2Message | undefined;
   let encoding = 'utf-8';
   try {
@@ -38,18 +60,13 @@ export function unavailableAck(raw: Buffer): Buffer {
   } catch {
     request = undefined;
   }
-  const text = buildAck({
+  const ack = buildAck({
     request,
     code: 'AR',
     controlId: `ACK${Date.now()}`,
-    errors: [
-      {
-        code: ErrorCodes.ApplicationInternalError,
-        text: "the hub's message store is unavailable; nothing was kept: send the message again later",
-      },
-    ],
+    errors: [{ code: ErrorCodes.ApplicationInternalError, text }],
   });
-  return encode(text, encoding);
+  return encode(ack, encoding);
 }
 
 /**
@@ -84,7 +101,7 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
 
   private serve(socket: Socket): void {
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    const decoder = new MllpDecoder();
+    const decoder = new MllpDecoder(MAX_FRAME_BYTES);
     let chain = Promise.resolve();
     // Backpressure: a sender that pipelines faster than the hub stores is paused, not buffered.
     let pending = 0;
@@ -99,34 +116,19 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger.warn({ peer, error: error.message }, 'MLLP connection error'),
     );
     socket.on('data', (data: Buffer) => {
-      let messages: Buffer[];
-      try {
-        messages = decoder.push(data);
-      } catch (error) {
-        if (!(error instanceof MllpFrameError)) throw error;
-        this.logger.warn(
-          { peer, error: error.message },
-          'MLLP frame refused; closing the connection',
-        );
-        socket.destroy();
-        return;
-      }
-      for (const message of messages) {
+      // A frame over the size limit is read past and answered AR in its turn.
+      const frames = decoder.pushFrames(data);
+      for (const read of frames) {
         pending++;
         if (pending >= MAX_PENDING) socket.pause();
         chain = chain
-          .then(() =>
-            this.inbound.handle(message, {
-              transport: 'mllp',
-              peer,
-              address: socket.remoteAddress,
-            }),
-          )
-          .then((result) => result.ack)
-          .catch((error: unknown) => {
-            // Not even logged (the database is unreachable): say so, so the sender sends it again.
-            this.logger.error({ peer, err: error }, 'MLLP message could not be stored');
-            return unavailableAck(message);
+          .then(() => {
+            if ('message' in read) return this.answer(read.message, peer, socket);
+            this.logger.warn(
+              { peer, bytes: read.length, limit: MAX_FRAME_BYTES },
+              'MLLP frame over the size limit refused',
+            );
+            return oversizeAck(read.oversize, read.length, MAX_FRAME_BYTES);
           })
           .then((ack) => {
             if (!socket.destroyed) socket.write(frame(ack));
@@ -137,6 +139,18 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
           });
       }
     });
+  }
+
+  /** The ACK of one message; an AR when it could not even be logged. */
+  private answer(message: Buffer, peer: string, socket: Socket): Promise<Buffer> {
+    return this.inbound
+      .handle(message, { transport: 'mllp', peer, address: socket.remoteAddress })
+      .then((result) => result.ack)
+      .catch((error: unknown) => {
+        // Not even logged (the database is unreachable): say so, so the sender sends it again.
+        this.logger.error({ peer, err: error }, 'MLLP message could not be stored');
+        return unavailableAck(message);
+      });
   }
 
   async onApplicationShutdown(): Promise<void> {
