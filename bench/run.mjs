@@ -25,6 +25,7 @@ import {
   readResults,
 } from './lib/results.mjs';
 import { bold } from '../scripts/lib/output.mjs';
+import { installIfNeeded } from '../scripts/lib/prepare.mjs';
 
 /** In running order; `knobs: undefined` takes the flags no other benchmark has. */
 const BENCHMARKS = [
@@ -102,6 +103,8 @@ function printSummary() {
   console.log(`\n(written to ${file})`);
 }
 
+// On a fresh clone: the benchmarks need node_modules (each builds dist/ itself when missing).
+if (!process.argv.includes('--help') && !process.argv.includes('-h')) installIfNeeded();
 const argsOf = splitArgs(process.argv.slice(2));
 // A figure of an earlier run must never appear in this run's summary.
 clearResults();
